@@ -1,0 +1,101 @@
+// Bundle format v1: the names of the entries in a `*.gbp.tgz` and the shape of
+// its manifest. The README's "Bundle format" section documents the same.
+
+export const FORMAT_NAME = 'go-build-profiler-bundle';
+export const FORMAT_VERSION = 1;
+
+/** Entry names inside the tarball. Everything but the manifest is optional. */
+export const ENTRY = {
+  manifest: 'manifest.json',
+  goList: 'go/list.json', // `go list -json -deps` stream of concatenated objects
+  actionGraph: 'go/actiongraph.json', // `-debug-actiongraph`
+  trace: 'go/trace.json', // `-debug-trace` (Chrome trace events)
+  compileBench: 'go/compile-bench.txt', // `-gcflags=all=-bench=FILE`
+  toolexec: 'toolexec/log.jsonl', // one ToolexecRecord per line
+  proc: 'proc/snapshots.txt', // framed raw /proc reads, see PROC_* below
+  perfData: 'perf/perf.data', // raw `perf record -g`
+  perfScript: 'perf/script.txt.gz', // `perf script` text, gzip'd
+  perfBuildIds: 'perf/buildids.txt', // `perf buildid-list`
+  symbolsDir: 'symbols/', // symbols/<build-id>.json.gz sidecars
+  stdout: 'build/stdout.txt',
+  stderr: 'build/stderr.txt',
+} as const;
+
+export type CollectorStatus = 'ok' | 'skipped' | 'failed';
+
+export interface CollectorInfo {
+  status: CollectorStatus;
+  reason?: string;
+  /** Entries this collector wrote. */
+  entries?: string[];
+  [extra: string]: unknown;
+}
+
+/** manifest.json. Times are epoch nanoseconds as decimal strings (exact). */
+export interface Manifest {
+  format: { name: typeof FORMAT_NAME; version: number };
+  toolkit: { name: 'go-build-profiler'; version: string };
+  startNs: string;
+  endNs: string;
+  /** false when the capture was interrupted or could not be finalized cleanly. */
+  complete: boolean;
+  incompleteReason?: string;
+  host: {
+    hostname: string;
+    kernel: string;
+    arch: string;
+    cores: number;
+    memoryBytes: number;
+    clkTck: number;
+    pageSize: number;
+    /** Epoch ns of boot (from /proc/stat btime), for /proc starttime. */
+    bootNs: string;
+    /** perf's clock: `perf script` times are these seconds; epochNs = monoNs + monoToEpochNs. */
+    monoToEpochNs: string;
+  };
+  go: { version: string; env: Record<string, string> };
+  build: {
+    argv: string[];
+    /** The argv actually run, with our flags added. */
+    effectiveArgv: string[];
+    cwd: string;
+    exitCode: number | null;
+    signal?: string | null;
+    wallNs: number;
+    /** Environment variables that shape a Go build (GO*, CGO_*, CC, …). */
+    env: Record<string, string>;
+  };
+  perf: { event: string | null; frequency: number | null };
+  collectors: Record<string, CollectorInfo>;
+}
+
+/**
+ * One line of toolexec/log.jsonl: one tool run seen by the shim.
+ * Times are epoch ns as decimal strings.
+ */
+export interface ToolexecRecord {
+  seq: number;
+  tool: string;
+  toolPath: string;
+  importPath: string;
+  pid: number;
+  shimPid: number;
+  startNs: string;
+  endNs: string | null;
+  exitCode: number | null;
+  userNs: number | null;
+  sysNs: number | null;
+  maxRssKb: number | null;
+  probe: boolean;
+  argv: string[];
+}
+
+/**
+ * proc/snapshots.txt: a header line, then frames of raw /proc file contents:
+ *   gbp-proc-snapshots 1 clk_tck=100 page_size=4096
+ *   == <epoch_ns> <pid> <stat|status|io> <byte_length>
+ *   <exactly byte_length bytes, as read>
+ * Each frame is followed by one '\n'. Files that vanished are not written.
+ */
+export const PROC_HEADER = 'gbp-proc-snapshots 1';
+export const PROC_FRAME = '==';

@@ -1,0 +1,6 @@
+// Every subcommand registers itself here: one file per command.
+import type { Command } from 'commander';
+
+export function registerCommands(program: Command): void {
+  void program;
+}
