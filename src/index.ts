@@ -1,0 +1,6 @@
+// The library API: everything the CLI uses, usable without it.
+export * from './errors.ts';
+export * from './model/types.ts';
+export * from './bundle/format.ts';
+export { openBundle, DEFAULT_READ_OPTIONS, type Bundle, type ReadOptions } from './bundle/reader.ts';
+export { prepareOutputDir, type OutputDir } from './exporters/output-dir.ts';
