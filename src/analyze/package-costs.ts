@@ -1,0 +1,151 @@
+// What each package cost the build: times from the action graph, CPU, memory
+// and IO from the toolexec log and /proc, compiler phases from -bench.
+import type { BuildModel, PhaseTiming } from '../model/types.ts';
+import { actionDurationNs } from './action-dag.ts';
+
+export interface PackageCost {
+  importPath: string;
+  /** Action ids of this package (build, link, cache checks, …). */
+  actionIds: number[];
+  /** When the package's main action became ready, started and finished (relative ns), or null. */
+  readyNs: number | null;
+  startNs: number | null;
+  doneNs: number | null;
+  /** start − ready of the main action: time it waited for a free worker, ns. */
+  queueNs: number | null;
+  /** Sum of the durations of all the package's actions, ns. */
+  durationNs: number;
+  /** Of which `build` actions (compile, asm, cgo, pack). */
+  compileNs: number;
+  /** Of which `link` actions. */
+  linkNs: number;
+  /** CPU (user + sys) of the package's tool runs, ns. */
+  cpuNs: number;
+  userNs: number;
+  sysNs: number;
+  /** Largest peak RSS of one of its tool processes, bytes, and which tool. */
+  peakRssBytes: number | null;
+  peakRssTool: string | null;
+  readBytes: number | null;
+  writeBytes: number | null;
+  rchar: number | null;
+  wchar: number | null;
+  /** Tool runs (not counting version probes) per tool name. */
+  tools: Record<string, number>;
+  /** Compiler phase → ns, leaf phases only (no `total`, no `*:subtotal`). */
+  phases: Record<string, number>;
+  /** The compiler's own `total`, ns, when -bench was captured. */
+  compilerTotalNs: number | null;
+}
+
+/** True for phases that sum others (`total`, `fe:subtotal`); charts and splits skip them. */
+export function isSummaryPhase(phase: string): boolean {
+  return phase === 'total' || /(^|:)subtotal$/.test(phase);
+}
+
+/** Leaf compiler phases of each package, ns. Repeated compiles of one package add up. */
+export function phasesByPackage(phases: PhaseTiming[]): Map<string, { leaf: Record<string, number>; total: number | null }> {
+  const out = new Map<string, { leaf: Record<string, number>; total: number | null }>();
+  for (const p of phases) {
+    let e = out.get(p.package);
+    if (!e) out.set(p.package, (e = { leaf: {}, total: null }));
+    if (p.phase === 'total') e.total = (e.total ?? 0) + p.ns;
+    else if (!isSummaryPhase(p.phase)) e.leaf[p.phase] = (e.leaf[p.phase] ?? 0) + p.ns;
+  }
+  return out;
+}
+
+/** One row per package that appears in the actions, tool runs or go list. */
+export function packageCosts(model: BuildModel): Map<string, PackageCost> {
+  const rows = new Map<string, PackageCost>();
+  const row = (pkg: string): PackageCost => {
+    let r = rows.get(pkg);
+    if (!r) {
+      r = {
+        importPath: pkg, actionIds: [], readyNs: null, startNs: null, doneNs: null, queueNs: null,
+        durationNs: 0, compileNs: 0, linkNs: 0, cpuNs: 0, userNs: 0, sysNs: 0,
+        peakRssBytes: null, peakRssTool: null, readBytes: null, writeBytes: null, rchar: null, wchar: null,
+        tools: {}, phases: {}, compilerTotalNs: null,
+      };
+      rows.set(pkg, r);
+    }
+    return r;
+  };
+  for (const p of model.packages.keys()) row(p);
+
+  const actionCpu = new Map<string, { user: number; sys: number }>();
+  const mainAction = new Map<string, number>();
+  const rank = (i: number) => (model.actions[i].mode === 'build' ? 1e18 : 0) + actionDurationNs(model.actions[i]);
+  model.actions.forEach((a, i) => {
+    if (!a.package) return;
+    const r = row(a.package);
+    r.actionIds.push(a.id);
+    const d = actionDurationNs(a);
+    r.durationNs += d;
+    if (a.mode === 'build') r.compileNs += d;
+    else if (a.mode === 'link') r.linkNs += d;
+    const c = actionCpu.get(a.package) ?? { user: 0, sys: 0 };
+    c.user += a.cmdUserNs;
+    c.sys += a.cmdSysNs;
+    actionCpu.set(a.package, c);
+    // The package's main action is its `build`; else whichever ran longest.
+    const cur = mainAction.get(a.package);
+    if (cur === undefined || rank(i) > rank(cur)) mainAction.set(a.package, i);
+  });
+  for (const [pkg, i] of mainAction) {
+    const a = model.actions[i];
+    const r = row(pkg);
+    r.readyNs = a.ready;
+    r.startNs = a.start;
+    r.doneNs = a.done;
+    r.queueNs = a.ready != null && a.start != null ? Math.max(0, a.start - a.ready) : null;
+  }
+
+  const invCpu = new Map<string, { user: number; sys: number }>();
+  for (const inv of model.invocations) {
+    if (inv.probe || !inv.importPath) continue;
+    const r = row(inv.importPath);
+    r.tools[inv.tool] = (r.tools[inv.tool] ?? 0) + 1;
+    const c = invCpu.get(inv.importPath) ?? { user: 0, sys: 0 };
+    c.user += inv.userNs ?? 0;
+    c.sys += inv.sysNs ?? 0;
+    invCpu.set(inv.importPath, c);
+    let rss = inv.maxRssBytes;
+    const proc = model.processes.get(inv.pid);
+    const last = proc?.points[proc.points.length - 1];
+    if (proc) for (const pt of proc.points) rss = Math.max(rss ?? 0, pt.hwmBytes ?? pt.rssBytes);
+    if (rss != null && (r.peakRssBytes == null || rss > r.peakRssBytes)) {
+      r.peakRssBytes = rss;
+      r.peakRssTool = inv.tool;
+    }
+    if (last) {
+      r.readBytes = addNullable(r.readBytes, last.readBytes);
+      r.writeBytes = addNullable(r.writeBytes, last.writeBytes);
+      r.rchar = addNullable(r.rchar, last.rchar);
+      r.wchar = addNullable(r.wchar, last.wchar);
+    }
+  }
+  for (const r of rows.values()) {
+    // The go command's own rusage per action is complete (short tools included);
+    // the shim's numbers stand in when the action graph is missing.
+    const c = actionCpu.get(r.importPath);
+    const src = c && c.user + c.sys > 0 ? c : invCpu.get(r.importPath);
+    if (src) {
+      r.userNs = src.user;
+      r.sysNs = src.sys;
+      r.cpuNs = src.user + src.sys;
+    }
+  }
+  for (const [pkg, ph] of phasesByPackage(model.phases)) {
+    const r = row(pkg);
+    r.phases = ph.leaf;
+    r.compilerTotalNs = ph.total;
+  }
+  rows.delete('');
+  return rows;
+}
+
+function addNullable(a: number | null, b: number | null): number | null {
+  if (b == null) return a;
+  return (a ?? 0) + b;
+}
