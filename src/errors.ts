@@ -1,6 +1,7 @@
 // The only error type the library lets escape on bad input. The CLI prints
 // `gbp: <message>` and exits non-zero; it never shows a stack for these.
 
+/** What kind of bad input or failure a GbpError reports. */
 export type ErrorCode =
   | 'usage' // bad flags or arguments
   | 'io' // a file could not be read or written
@@ -12,6 +13,7 @@ export type ErrorCode =
   | 'parse' // content that cannot be understood at all
   | 'capture'; // the capture itself could not run
 
+/** The error for bad input: a code, a message naming the file, and where (entry, line). */
 export class GbpError extends Error {
   readonly code: ErrorCode;
   /** File (bundle path or input path) the error is about. */
@@ -30,6 +32,7 @@ export class GbpError extends Error {
   }
 }
 
+/** true when `e` is a GbpError (for catch blocks). */
 export function isGbpError(e: unknown): e is GbpError {
   return e instanceof GbpError;
 }

@@ -1,4 +1,7 @@
-// The library API: everything the CLI uses, usable without it.
+// The library API: everything the CLI uses, usable without it (nothing here
+// reaches src/cli/). Import it from TypeScript, or from JavaScript (ESM) run
+// with `node --import tsx` or Deno; see the README's "Library API" section.
+// Every export carries TSDoc: test/library-api.test.ts checks that.
 export * from './errors.ts';
 export * from './model/types.ts';
 export * from './bundle/format.ts';

@@ -1,7 +1,9 @@
 // Bundle format v1: the names of the entries in a `*.gbp.tgz` and the shape of
 // its manifest. The README's "Bundle format" section documents the same.
 
+/** `manifest.format.name` of every bundle. */
 export const FORMAT_NAME = 'go-build-profiler-bundle';
+/** The bundle format version this toolkit writes and reads. */
 export const FORMAT_VERSION = 1;
 
 /** Entry names inside the tarball. Everything but the manifest is optional. */
@@ -21,8 +23,10 @@ export const ENTRY = {
   stderr: 'build/stderr.txt',
 } as const;
 
+/** Whether a collector ran (`ok`), was not asked to or could not start (`skipped`), or broke (`failed`). */
 export type CollectorStatus = 'ok' | 'skipped' | 'failed';
 
+/** One collector's outcome in the manifest. */
 export interface CollectorInfo {
   status: CollectorStatus;
   reason?: string;
@@ -98,4 +102,5 @@ export interface ToolexecRecord {
  * Each frame is followed by one '\n'. Files that vanished are not written.
  */
 export const PROC_HEADER = 'gbp-proc-snapshots 1';
+/** Marker that starts each frame line of proc/snapshots.txt. */
 export const PROC_FRAME = '==';

@@ -11,6 +11,7 @@ import tar from 'tar-stream';
 import { GbpError } from '../errors.ts';
 import { ENTRY, FORMAT_NAME, FORMAT_VERSION, type Manifest } from './format.ts';
 
+/** Caps and leniency for reading a bundle; defaults in DEFAULT_READ_OPTIONS. */
 export interface ReadOptions {
   /** Total uncompressed bytes the bundle may expand to. */
   maxTotalBytes: number;
@@ -20,6 +21,7 @@ export interface ReadOptions {
   partial: boolean;
 }
 
+/** Default caps: 8 GiB total, 4 GiB per entry, 100,000 entries; damaged archives fail. */
 export const DEFAULT_READ_OPTIONS: ReadOptions = {
   maxTotalBytes: 8 * 1024 ** 3,
   maxEntries: 100_000,
@@ -27,6 +29,7 @@ export const DEFAULT_READ_OPTIONS: ReadOptions = {
   partial: false,
 };
 
+/** An opened bundle: its manifest and extracted entries. Call close() to remove the extracted files. */
 export interface Bundle {
   path: string;
   /** Private folder holding the extracted entries; removed by close(). */

@@ -21,6 +21,7 @@ export function vegaLiteOutput(chart: object | { spec: object }): MimeBundle {
   return { [VEGA_LITE_MIME]: spec, 'text/plain': `[Vega-Lite chart: ${name}]` };
 }
 
+/** How tableOutput shows rows; defaults in DEFAULT_TABLE_OPTIONS. */
 export interface TableOptions {
   /** Columns to show, in order; default: the keys of the first row. */
   columns: string[] | null;
@@ -33,6 +34,7 @@ export interface TableOptions {
   caption: string | null;
 }
 
+/** Keys of the first row as columns, numbers with separators, at most 50 rows. */
 export const DEFAULT_TABLE_OPTIONS: TableOptions = { columns: null, headings: {}, format: {}, limit: 50, caption: null };
 
 /** A table of rows (plain objects) as a display bundle: HTML, and tab-separated text as fallback. */
@@ -64,6 +66,7 @@ function formatCell(v: Cell): string {
   return String(v);
 }
 
+/** Escapes `& < > " '` for HTML text and attribute values. */
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -4,6 +4,7 @@ import { promises as fsp, existsSync } from 'node:fs';
 import path from 'node:path';
 import { GbpError } from '../errors.ts';
 
+/** The folder an exporter writes into (from prepareOutputDir). */
 export interface OutputDir {
   root: string;
   /** Absolute path of `rel` inside the output folder; refuses anything that escapes it. */

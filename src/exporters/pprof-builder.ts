@@ -18,6 +18,7 @@ const gzipAsync = promisify(gzip);
 /** [type, unit], e.g. ['cpu', 'nanoseconds'] or ['peak_rss', 'bytes']. */
 export type PprofValueType = [type: string, unit: string];
 
+/** Sample types, default type, period and comments of the profile a PprofBuilder makes. */
 export interface PprofBuilderOptions {
   sampleTypes: PprofValueType[];
   /** The `type` of the sample type `go tool pprof` shows by default; the last one when absent. */
@@ -57,6 +58,7 @@ export interface PprofLineInput {
   startLine?: number;
 }
 
+/** A location: an address in a mapping and the (possibly inlined) lines there. */
 export interface PprofLocationInput {
   /** Id from `mapping()`, or 0/absent for none. */
   mapping?: number;
@@ -82,6 +84,7 @@ export function toAddr(a: Addr | undefined): number | bigint {
   return a;
 }
 
+/** Builds one pprof profile: add mappings, locations and samples, then encode (gzip'd bytes). */
 export class PprofBuilder {
   readonly strings = new StringTable();
   private readonly profile: Profile;

@@ -162,6 +162,7 @@ export interface CpuProfile {
   totalPeriod: number;
 }
 
+/** CPU samples that share one stack, process, thread and comm: their count and summed period. */
 export interface SampleGroup {
   stack: number;
   pid: number;
