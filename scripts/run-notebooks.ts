@@ -21,6 +21,8 @@ export const NOTEBOOK_DIR = path.join(REPO, 'notebooks');
 
 /** The committed notebooks, sorted by name (absolute paths). */
 export function listNotebooks(dir = NOTEBOOK_DIR): string[] {
+  // git keeps no empty folders: before the first notebook lands there is none.
+  if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.ipynb') && !f.startsWith('.'))
     .sort()
