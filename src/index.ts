@@ -9,3 +9,12 @@ export { openBundle, DEFAULT_READ_OPTIONS, type Bundle, type ReadOptions } from 
 export { prepareOutputDir, type OutputDir } from './exporters/output-dir.ts';
 export { PprofBuilder, toAddr, type PprofBuilderOptions, type PprofValueType, type PprofMappingInput, type PprofLineInput, type PprofLocationInput, type PprofLabelValue } from './exporters/pprof-builder.ts';
 export * from './exporters/jupyter.ts';
+export { loadBuild, detectRawFormat, DEFAULT_LOAD_OPTIONS, type LoadOptions, type RawFormat } from './importers/index.ts';
+export { parseGoList, detectGoList, DEFAULT_GO_LIST_OPTIONS, type GoListOptions } from './importers/go-list.ts';
+export { parseActionGraph, detectActionGraph, DEFAULT_ACTION_GRAPH_OPTIONS, type ActionGraphOptions } from './importers/actiongraph.ts';
+export { parseToolexecLog, detectToolexecLog, DEFAULT_TOOLEXEC_LOG_OPTIONS, type ToolexecLogOptions } from './importers/toolexec-log.ts';
+export { parseProcSnapshots, detectProcSnapshots, DEFAULT_PROC_SNAPSHOTS_OPTIONS, type ProcSnapshotsOptions } from './importers/proc-snapshots.ts';
+export { parseCompileBench, detectCompileBench, isAggregatePhase, DEFAULT_COMPILE_BENCH_OPTIONS, type CompileBenchOptions } from './importers/compile-bench.ts';
+export { parseGoTrace, detectGoTrace, DEFAULT_GO_TRACE_OPTIONS, type GoTraceOptions } from './importers/go-trace.ts';
+export { processOf, actionModeForTool } from './importers/join.ts';
+export { fileInput, type Input } from './importers/input.ts';

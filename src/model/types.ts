@@ -90,6 +90,8 @@ export interface ToolInvocation {
   /** `compile -V=full` and similar: a version probe, not real work. */
   probe: boolean;
   argv: string[];
+  /** ID of the action this run belongs to (joined by package, mode and time); null when none fits. */
+  actionId?: number | null;
 }
 
 /** One /proc observation of one process. */
