@@ -1,0 +1,76 @@
+// loadBuild on bundles made from a real build's raw files: every entry lands
+// in the model on one time base, partial bundles yield what they hold.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadBuild } from '../src/importers/index.ts';
+import { rfc3339ToEpochNs } from '../src/importers/time.ts';
+import { ENTRY } from '../src/bundle/format.ts';
+import { buildRawInputs, haveGo, GO_126, type RawInputs } from './go-raw-inputs.ts';
+import { packBundle, testManifest } from './pack-bundle.ts';
+
+let r: RawInputs;
+let dir: string;
+let start: bigint;
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'gbp-load-'));
+  if (!haveGo(GO_126)) return;
+  r = buildRawInputs(GO_126);
+  const ag = JSON.parse(readFileSync(r.actionGraph, 'utf8')) as { TimeReady: string }[];
+  // The build started a little before its first action became ready.
+  start = ag.map((a) => rfc3339ToEpochNs(a.TimeReady)).filter((t): t is bigint => typeof t === 'bigint').reduce((a, b) => (a < b ? a : b)) - 1_000_000n;
+});
+after(() => {
+  r?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a bundle of a real build: every entry read, times relative to the manifest start', { skip: !haveGo(GO_126) }, async () => {
+  const b = path.join(dir, 'full.gbp.tgz');
+  await packBundle(b, testManifest(start), {
+    [ENTRY.goList]: { file: r.list },
+    [ENTRY.actionGraph]: { file: r.actionGraph },
+    [ENTRY.trace]: { file: r.trace },
+    [ENTRY.compileBench]: { file: r.bench },
+    [ENTRY.stdout]: { data: 'out\n' },
+  });
+  const m = await loadBuild(b, { chunkSize: 64 });
+  assert.deepEqual(m.warnings, []);
+  assert.equal(m.meta.startNs, start.toString());
+  assert.equal(m.packages.size, readFileSync(r.list, 'utf8').match(/^\t"ImportPath": /gm)!.length);
+  assert.equal(m.actions.length, (JSON.parse(readFileSync(r.actionGraph, 'utf8')) as unknown[]).length);
+  assert.equal(m.phases.length, readFileSync(r.bench, 'utf8').split('\n').filter((l) => l.startsWith('BenchmarkCompile:')).length);
+  assert.equal(Math.min(...m.actions.filter((a) => a.ready !== null).map((a) => a.ready!)), 1_000_000);
+  assert.ok(m.trace.length > 0);
+  assert.equal(m.output.stdout, 'out\n');
+  assert.equal(m.cpu, null);
+});
+
+test('a partial bundle (manifest and compile bench only) yields what it holds', { skip: !haveGo(GO_126) }, async () => {
+  const b = path.join(dir, 'partial.gbp.tgz');
+  await packBundle(b, testManifest(start, { complete: false, incompleteReason: 'interrupted' }), { [ENTRY.compileBench]: { file: r.bench } });
+  const m = await loadBuild(b);
+  assert.equal(m.meta.incomplete, true);
+  assert.ok(m.phases.length > 0);
+  assert.deepEqual([m.packages.size, m.actions.length, m.invocations.length, m.processes.size, m.trace.length], [0, 0, 0, 0, 0]);
+});
+
+test('a damaged entry becomes warnings with entry and line, the rest still loads', async () => {
+  const b = path.join(dir, 'damaged.gbp.tgz');
+  await packBundle(b, testManifest(1_000_000_000_000_000_000n), {
+    [ENTRY.actionGraph]: { data: '[\n{"ID": 0, "Mode": "build", "Package": "a"},\n{"ID": 1, "Mode": \n' },
+    [ENTRY.compileBench]: { data: 'BenchmarkCompile:a:total 1 5 ns/op 100 %\nnot a line\n' },
+  });
+  const m = await loadBuild(b);
+  assert.equal(m.actions.length, 1);
+  assert.equal(m.phases.length, 1);
+  assert.deepEqual(
+    m.warnings.map((w) => [w.entry, w.line]),
+    [
+      [ENTRY.actionGraph, 3],
+      [ENTRY.compileBench, 2],
+    ],
+  );
+});
