@@ -18,3 +18,12 @@ export { parseCompileBench, detectCompileBench, isAggregatePhase, DEFAULT_COMPIL
 export { parseGoTrace, detectGoTrace, DEFAULT_GO_TRACE_OPTIONS, type GoTraceOptions } from './importers/go-trace.ts';
 export { processOf, actionModeForTool } from './importers/join.ts';
 export { fileInput, type Input } from './importers/input.ts';
+export { buildActionDag, actionDurationNs, goPriorities, buildWorkers, type ActionDag } from './analyze/action-dag.ts';
+export { graphMetrics, type GraphMetrics, type PackageGraphMetrics } from './analyze/graph-metrics.ts';
+export { packageCosts, type PackageCost } from './analyze/package-costs.ts';
+export { stageAnalysis, type StageAnalysis, type PackageStage, type DepthLevel } from './analyze/stages.ts';
+export { criticalPath, parallelismOverTime, type CriticalPath, type CriticalStep, type ActionTiming, type CriticalPathOptions, type ParallelismProfile } from './analyze/critical-path.ts';
+export { simulate, matchPackage, DEFAULT_SIMULATE_OPTIONS, type SimulateOptions, type Simulation, type SimulatedRun, type ScheduledAction, type FasterRule, type CutRule } from './analyze/simulate.ts';
+export { diffBuilds, DEFAULT_DIFF_OPTIONS, type DiffOptions, type BuildDiff, type MetricDelta, type PackageDelta, type Verdict } from './analyze/diff.ts';
+export { analyzeBuild, type BuildAnalysis, type BuildSummary } from './analyze/summary.ts';
+export { csvTables, tableToCsv, writeCsvTables, type CsvTable } from './exporters/csv.ts';

@@ -3,6 +3,7 @@
 import type { Action, BuildModel } from '../model/types.ts';
 import { GbpError } from '../errors.ts';
 
+/** The action graph indexed for analysis: deps and dependents by position, measured durations, a topological order. */
 export interface ActionDag {
   actions: Action[];
   /** Position in `actions` of each action id. */

@@ -6,6 +6,7 @@ import { buildActionDag, buildWorkers, type ActionDag } from './action-dag.ts';
 import { chainOf, graphMetrics, type GraphMetrics } from './graph-metrics.ts';
 import { phasesByPackage } from './package-costs.ts';
 
+/** One action in the critical-path method: earliest/latest start and slack, ns. */
 export interface ActionTiming {
   id: number;
   mode: string;
@@ -21,6 +22,7 @@ export interface ActionTiming {
   critical: boolean;
 }
 
+/** One action on the critical path, with its package's phases and import chain. */
 export interface CriticalStep {
   id: number;
   mode: string;
@@ -37,6 +39,7 @@ export interface CriticalStep {
   chain: string[];
 }
 
+/** The critical path through the action graph and every action's slack (ns). */
 export interface CriticalPath {
   /** Sum of the durations on the path: the wall time with unlimited workers, ns. */
   lengthNs: number;
@@ -50,6 +53,7 @@ export interface CriticalPath {
   totalWorkNs: number;
 }
 
+/** Options of criticalPath: durations to use instead of the measured ones. */
 export interface CriticalPathOptions {
   /** Duration per action index; defaults to the measured done − start. */
   durationNs?: number[];
@@ -127,6 +131,7 @@ export function criticalPath(model: BuildModel, opts: CriticalPathOptions = {}, 
   return { lengthNs: length, steps, actions, longestActionNs: longest, totalWorkNs: total };
 }
 
+/** Actions running at once over the build, bucketed, against workers and cores. */
 export interface ParallelismProfile {
   bucketNs: number;
   /** Start of bucket 0, relative ns (the first action start). */

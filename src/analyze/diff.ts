@@ -6,6 +6,7 @@ import { criticalPath } from './critical-path.ts';
 import { packageCosts } from './package-costs.ts';
 import { median } from './stats.ts';
 
+/** Noise thresholds of a diff; defaults in DEFAULT_DIFF_OPTIONS. */
 export interface DiffOptions {
   /** A change smaller than this fraction of the base is noise (0.1 = 10%). */
   relThreshold: number;
@@ -13,10 +14,13 @@ export interface DiffOptions {
   absThresholdNs: number;
 }
 
+/** Changes under 10% or under 50 ms are noise. */
 export const DEFAULT_DIFF_OPTIONS: DiffOptions = { relThreshold: 0.1, absThresholdNs: 50e6 };
 
+/** What a change is: beyond the noise either way, noise, or present on one side only. */
 export type Verdict = 'regression' | 'improvement' | 'noise' | 'added' | 'removed';
 
+/** One metric compared across the two sides: medians (ns), ranges, delta and verdict. */
 export interface MetricDelta {
   /** e.g. `wall`, `cpu`, `critical path`, or a phase name. */
   metric: string;
@@ -34,6 +38,7 @@ export interface MetricDelta {
   reason?: 'threshold' | 'spread';
 }
 
+/** One package compared: duration, CPU and compiler phases. */
 export interface PackageDelta {
   importPath: string;
   status: 'common' | 'added' | 'removed';
@@ -42,6 +47,7 @@ export interface PackageDelta {
   phases: MetricDelta[];
 }
 
+/** The diff of two builds (or two sets of runs): totals, packages, phases, critical path, regressions. */
 export interface BuildDiff {
   runs: { base: number; new: number };
   options: DiffOptions;

@@ -2,6 +2,7 @@
 // much hangs below it, who imports it and why it is built at all.
 import type { BuildModel } from '../model/types.ts';
 
+/** One package's place in the import graph: depth, height, fan-in/out, dependents, why-chain. */
 export interface PackageGraphMetrics {
   importPath: string;
   /** Longest import chain from a root down to this package (roots are 0). */
@@ -18,6 +19,7 @@ export interface PackageGraphMetrics {
   chain: string[];
 }
 
+/** Import-graph metrics of every package of the build, with its roots. */
 export interface GraphMetrics {
   roots: string[];
   packages: Map<string, PackageGraphMetrics>;

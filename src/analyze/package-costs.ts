@@ -3,6 +3,7 @@
 import type { BuildModel, PhaseTiming } from '../model/types.ts';
 import { actionDurationNs } from './action-dag.ts';
 
+/** What one package cost: times (relative ns), CPU (ns), memory and IO (bytes), compiler phases. */
 export interface PackageCost {
   importPath: string;
   /** Action ids of this package (build, link, cache checks, …). */

@@ -20,6 +20,7 @@ export interface CutRule {
   to: string;
 }
 
+/** What to replay: worker counts and what-if edits; defaults in DEFAULT_SIMULATE_OPTIONS. */
 export interface SimulateOptions {
   /** Worker counts to predict; the go command's `-p`. */
   workers: number[];
@@ -29,6 +30,7 @@ export interface SimulateOptions {
   keepSchedule: boolean;
 }
 
+/** Workers 1, 2, 4, 8, 16, 32, 64; no edits; no per-action schedule. */
 export const DEFAULT_SIMULATE_OPTIONS: SimulateOptions = {
   workers: [1, 2, 4, 8, 16, 32, 64],
   faster: [],
@@ -36,6 +38,7 @@ export const DEFAULT_SIMULATE_OPTIONS: SimulateOptions = {
   keepSchedule: false,
 };
 
+/** One action placed by the replay: worker and simulated start/end, ns. */
 export interface ScheduledAction {
   id: number;
   worker: number;
@@ -43,6 +46,7 @@ export interface ScheduledAction {
   endNs: number;
 }
 
+/** The replay on one worker count: makespan and predicted wall, ns. */
 export interface SimulatedRun {
   workers: number;
   /** Time from the first action becoming ready to the last finishing, ns. */
@@ -53,6 +57,7 @@ export interface SimulatedRun {
   schedule?: ScheduledAction[];
 }
 
+/** Replays on every asked worker count, with the measured figures to compare them with. */
 export interface Simulation {
   runs: SimulatedRun[];
   /** Workers the real build had, and what the replay says for that count. */

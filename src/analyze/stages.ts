@@ -8,6 +8,7 @@ import { spearman } from './stats.ts';
 /** A package's costs joined to its place in the import graph (depth −1: not reachable from a root). */
 export interface PackageStage extends PackageCost, Omit<PackageGraphMetrics, 'importPath'> {}
 
+/** One depth level of the import graph: how many packages, their time (ns) and parallelism. */
 export interface DepthLevel {
   depth: number;
   packages: number;
@@ -24,6 +25,7 @@ export interface DepthLevel {
   parallelism: number | null;
 }
 
+/** Per-package stages joined to depth and height, per-depth levels, rank correlations. */
 export interface StageAnalysis {
   packages: PackageStage[];
   levels: DepthLevel[];

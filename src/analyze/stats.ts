@@ -39,6 +39,7 @@ export function spearman(xs: number[], ys: number[]): number | null {
   return pearson(ranks(xs), ranks(ys));
 }
 
+/** The median of xs; NaN when empty. */
 export function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
   const s = xs.slice().sort((a, b) => a - b);

@@ -6,6 +6,7 @@ import { graphMetrics } from './graph-metrics.ts';
 import { packageCosts } from './package-costs.ts';
 import { stageAnalysis, type StageAnalysis } from './stages.ts';
 
+/** The headline figures of one build (ns, bytes, parallelism as average workers). */
 export interface BuildSummary {
   wallNs: number;
   /** CPU of all tool runs (user + sys), ns. */
@@ -34,6 +35,7 @@ export interface BuildSummary {
   phases: Array<{ phase: string; ns: number }>;
 }
 
+/** Every analysis of one build, as gbp analyze --json prints it. */
 export interface BuildAnalysis {
   summary: BuildSummary;
   criticalPath: CriticalPath;

@@ -9,6 +9,7 @@ import type { OutputDir } from './output-dir.ts';
 
 type Cell = string | number | boolean | null | undefined;
 
+/** One tidy table: its name, column names and rows. */
 export interface CsvTable {
   /** File name without `.csv`. */
   name: string;
@@ -98,7 +99,9 @@ export function csvTables(model: BuildModel, analysis: BuildAnalysis): CsvTable[
 /** One table as CSV text (RFC 4180, `\n` line ends, formulae escaped). */
 export function tableToCsv(t: CsvTable): string {
   const data = t.rows.map((r) => r.map((c) => (c === undefined ? null : c)));
-  return Papa.unparse({ fields: t.columns, data }, { escapeFormulae: true, newline: '\n' }) + '\n';
+  const text = Papa.unparse({ fields: t.columns, data }, { escapeFormulae: true, newline: '\n' });
+  // papaparse ends a header-only table with a newline but not a table with rows.
+  return text.endsWith('\n') ? text : text + '\n';
 }
 
 /** Writes every table as NAME.csv into the output folder; returns the paths written. */
