@@ -2,6 +2,8 @@
 // and IO from the toolexec log and /proc, compiler phases from -bench.
 import type { BuildModel, PhaseTiming } from '../model/types.ts';
 import { actionDurationNs } from './action-dag.ts';
+// The importer's own test of a roll-up row, so both layers agree on what a leaf phase is.
+import { isAggregatePhase } from '../importers/compile-bench.ts';
 
 /** What one package cost: times (relative ns), CPU (ns), memory and IO (bytes), compiler phases. */
 export interface PackageCost {
@@ -39,11 +41,6 @@ export interface PackageCost {
   compilerTotalNs: number | null;
 }
 
-/** True for phases that sum others (`total`, `fe:subtotal`); charts and splits skip them. */
-export function isSummaryPhase(phase: string): boolean {
-  return phase === 'total' || /(^|:)subtotal$/.test(phase);
-}
-
 /** Leaf compiler phases of each package, ns. Repeated compiles of one package add up. */
 export function phasesByPackage(phases: PhaseTiming[]): Map<string, { leaf: Record<string, number>; total: number | null }> {
   const out = new Map<string, { leaf: Record<string, number>; total: number | null }>();
@@ -51,7 +48,7 @@ export function phasesByPackage(phases: PhaseTiming[]): Map<string, { leaf: Reco
     let e = out.get(p.package);
     if (!e) out.set(p.package, (e = { leaf: {}, total: null }));
     if (p.phase === 'total') e.total = (e.total ?? 0) + p.ns;
-    else if (!isSummaryPhase(p.phase)) e.leaf[p.phase] = (e.leaf[p.phase] ?? 0) + p.ns;
+    else if (!isAggregatePhase(p.phase)) e.leaf[p.phase] = (e.leaf[p.phase] ?? 0) + p.ns;
   }
   return out;
 }
