@@ -1,0 +1,119 @@
+// Shared pieces of every chart: the output shape, units and axes.
+// Charts are plain Vega-Lite data; nothing here touches the DOM or a renderer.
+import type { TopLevelSpec } from 'vega-lite';
+
+/** One chart: its Vega-Lite spec (data inline) and the table behind it. */
+export interface Chart {
+  /** File stem: `charts/<name>.vl.json`, `charts/<name>.svg`, `tables/<name>.csv`. */
+  name: string;
+  /** The question the chart answers; also the section heading in the report. */
+  question: string;
+  spec: TopLevelSpec;
+  /** The rows the spec plots, one object per row (same objects as in the spec's data). */
+  rows: Row[];
+  /** Further tables the spec plots (e.g. the concurrency band), written as `tables/<name>-<key>.csv`. */
+  extra?: Record<string, Row[]>;
+}
+
+export type Row = Record<string, string | number | boolean | null>;
+
+/** A chart that could not be drawn from this bundle, with the reason. */
+export interface MissingChart {
+  name: string;
+  question: string;
+  reason: string;
+}
+
+export type ChartResult = Chart | MissingChart;
+
+export function isChart(c: ChartResult): c is Chart {
+  return 'spec' in c;
+}
+
+export const VL_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** Build-relative ns → ms, rounded to µs so specs stay small and stable. */
+export function ms(ns: number): number {
+  return Math.round(ns / 1e3) / 1e3;
+}
+
+/** Bytes → MB (10^6), rounded to 1 kB. */
+export function mb(bytes: number): number {
+  return Math.round(bytes / 1e3) / 1e3;
+}
+
+/**
+ * The x axis for build time. Values are ms since build start, drawn on a UTC
+ * time scale (epoch 0 = build start) so no output depends on the machine's
+ * timezone; labels read as elapsed time.
+ */
+export function timeAxisX(field: string, wallNs: number, title = 'time since build start') {
+  const long = wallNs >= 3600e9;
+  const whole = long ? '%H:%M:%S' : '%M:%S';
+  return {
+    field,
+    type: 'temporal' as const,
+    scale: { type: 'utc' as const },
+    axis: {
+      title: long ? `${title} (h:mm:ss)` : `${title} (m:ss)`,
+      // Vega's utcFormat picks the specifier by the tick's unit, so zooming in
+      // shows ms (VL passes it through with config.customFormatTypes).
+      format: {
+        milliseconds: long ? '%H:%M:%S.%L' : '%M:%S.%L',
+        seconds: whole,
+        minutes: whole,
+        // Tick 0 is the epoch, a year boundary: it must read 00:00 too.
+        hours: whole,
+        date: whole,
+        week: whole,
+        month: whole,
+        quarter: whole,
+        year: whole,
+      },
+      formatType: 'utcFormat',
+      labelOverlap: true,
+      tickCount: 10,
+    },
+  };
+}
+
+/** An interval selection bound to the x scale: drag to pan, wheel to zoom. */
+export function zoomX(name = 'zoom') {
+  return { name, select: { type: 'interval' as const, encodings: ['x' as const] }, bind: 'scales' as const };
+}
+
+/** Shortens long import paths for axis labels (the full name stays in tooltips). */
+export const LABEL_LIMIT = 260;
+
+/** Common top-level bits: schema, width, config. */
+export function base(title: string, subtitle?: string | string[]) {
+  return {
+    $schema: VL_SCHEMA,
+    title: subtitle ? { text: title, subtitle, anchor: 'start' as const } : { text: title, anchor: 'start' as const },
+    config: {
+      // Lets the time axis pass Vega a per-unit format object (see timeAxisX).
+      customFormatTypes: true,
+      view: { stroke: null },
+      axis: { labelLimit: LABEL_LIMIT, labelFontSize: 11, titleFontSize: 12 },
+      title: { fontSize: 15, subtitleFontSize: 12, subtitleColor: '#555' },
+    },
+  };
+}
+
+/** Human-readable duration for summaries: 812 ms, 17.4 s, 2 m 05 s. */
+export function fmtDuration(ns: number): string {
+  if (!Number.isFinite(ns)) return '–';
+  if (ns < 1e6) return `${(ns / 1e3).toFixed(0)} µs`;
+  if (ns < 1e9) return `${(ns / 1e6).toFixed(0)} ms`;
+  if (ns < 60e9) return `${(ns / 1e9).toFixed(1)} s`;
+  const s = Math.round(ns / 1e9);
+  return `${Math.floor(s / 60)} m ${String(s % 60).padStart(2, '0')} s`;
+}
+
+/** Human-readable size: 950 kB, 186.2 MB, 3.10 GB (decimal units, as on the axes). */
+export function fmtBytes(b: number): string {
+  if (!Number.isFinite(b)) return '–';
+  if (b < 1e6) return `${(b / 1e3).toFixed(0)} kB`;
+  if (b < 1e9) return `${(b / 1e6).toFixed(1)} MB`;
+  return `${(b / 1e9).toFixed(2)} GB`;
+}
