@@ -43,38 +43,26 @@ export function mb(bytes: number): number {
 }
 
 /**
- * The x axis for build time. Values are ms since build start, drawn on a UTC
- * time scale (epoch 0 = build start) so no output depends on the machine's
- * timezone; labels read as elapsed time.
+ * The x axis for build time. Values are ms since build start on a linear
+ * scale (nice ms ticks are nice seconds), labelled as elapsed time: seconds
+ * for short builds, m:ss (UTC formatting, so never the machine's timezone)
+ * for long ones. A temporal scale was tried first: its axis dropped most
+ * ticks for domains starting at the epoch.
  */
 export function timeAxisX(field: string, wallNs: number, title = 'time since build start') {
-  const long = wallNs >= 3600e9;
-  const whole = long ? '%H:%M:%S' : '%M:%S';
+  const unit = wallNs >= 3600e9 ? 'h:mm:ss' : wallNs >= 120e9 ? 'm:ss' : 's';
+  const labelExpr =
+    unit === 's' ? "format(datum.value / 1000, ',.2~f')" : `utcFormat(datum.value, '${unit === 'm:ss' ? '%M:%S' : '%H:%M:%S'}')`;
   return {
     field,
-    type: 'temporal' as const,
-    scale: { type: 'utc' as const },
-    axis: {
-      title: long ? `${title} (h:mm:ss)` : `${title} (m:ss)`,
-      // Vega's utcFormat picks the specifier by the tick's unit, so zooming in
-      // shows ms (VL passes it through with config.customFormatTypes).
-      format: {
-        milliseconds: long ? '%H:%M:%S.%L' : '%M:%S.%L',
-        seconds: whole,
-        minutes: whole,
-        // Tick 0 is the epoch, a year boundary: it must read 00:00 too.
-        hours: whole,
-        date: whole,
-        week: whole,
-        month: whole,
-        quarter: whole,
-        year: whole,
-      },
-      formatType: 'utcFormat',
-      labelOverlap: true,
-      tickCount: 10,
-    },
+    type: 'quantitative' as const,
+    axis: { title: `${title} (${unit})`, labelExpr, tickCount: 8 },
   };
+}
+
+/** The time scale from build start to `endMs`, not rounded outward. */
+export function timeScale(endMs: number) {
+  return { domain: [0, endMs], nice: false, zero: true };
 }
 
 /** An interval selection bound to the x scale: drag to pan, wheel to zoom. */
@@ -91,8 +79,6 @@ export function base(title: string, subtitle?: string | string[]) {
     $schema: VL_SCHEMA,
     title: subtitle ? { text: title, subtitle, anchor: 'start' as const } : { text: title, anchor: 'start' as const },
     config: {
-      // Lets the time axis pass Vega a per-unit format object (see timeAxisX).
-      customFormatTypes: true,
       view: { stroke: null },
       axis: { labelLimit: LABEL_LIMIT, labelFontSize: 11, titleFontSize: 12 },
       title: { fontSize: 15, subtitleFontSize: 12, subtitleColor: '#555' },

@@ -50,7 +50,7 @@ export function compareChart(baseCtx: ChartContext, newCtx: ChartContext): Chart
     `Build wall: ${(baseCtx.model.meta.wallNs / 1e9).toFixed(2)} s → ${(newCtx.model.meta.wallNs / 1e9).toFixed(2)} s (${wallDelta >= 0 ? '+' : ''}${(wallDelta / 1e9).toFixed(2)} s).`,
   ];
   const spec = {
-    ...base(`Compared with the base: ${COMPARE_QUESTION.toLowerCase()}`, subtitle),
+    ...base(`Compared with the base — ${COMPARE_QUESTION}`, subtitle),
     width: 700,
     height: { step: 14 },
     data: { values: rows },

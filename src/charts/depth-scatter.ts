@@ -21,7 +21,8 @@ export function depthRows(ctx: ChartContext): Row[] {
   const rows: Row[] = [];
   for (const [pkg, d] of [...dur].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const depth = ctx.depth.get(pkg);
-    if (depth === undefined) continue;
+    // The log axis needs a positive time.
+    if (depth === undefined || d.wall <= 0) continue;
     rows.push({ package: pkg, depth, depth_jitter: depth + jitter(pkg), duration_ms: ms(d.wall), cpu_ms: ms(d.cpu), runs: d.runs, critical: crit.has(pkg) });
   }
   return rows;
@@ -39,8 +40,10 @@ export function depthScatter(ctx: ChartContext): ChartResult {
   ];
   const xScale = { domain: [-0.5, maxDepth + 0.5], nice: false, zero: false };
   const spec = {
-    ...base(`Depth vs duration: ${DEPTH_QUESTION.toLowerCase()}`, subtitle),
+    ...base(`Depth vs duration — ${DEPTH_QUESTION}`, subtitle),
     data: { values: rows },
+    // The two panels plot different things along x.
+    resolve: { scale: { x: 'independent' as const } },
     vconcat: [
       {
         width: 900,
@@ -51,7 +54,7 @@ export function depthScatter(ctx: ChartContext): ChartResult {
             mark: { type: 'point' as const, filled: true, size: 36 },
             encoding: {
               x: { field: 'depth_jitter', type: 'quantitative' as const, title: 'dependency depth', scale: xScale, axis: { tickMinStep: 1, format: 'd' } },
-              y: { field: 'duration_ms', type: 'quantitative' as const, title: 'build time of the package (ms, log)', scale: { type: 'symlog' as const } },
+              y: { field: 'duration_ms', type: 'quantitative' as const, title: 'build time of the package (ms, log scale)', scale: { type: 'log' as const } },
               color: {
                 field: 'critical',
                 type: 'nominal' as const,
@@ -72,7 +75,7 @@ export function depthScatter(ctx: ChartContext): ChartResult {
             mark: { type: 'line' as const, color: '#555', point: { color: '#555', size: 20 } },
             encoding: {
               x: { field: 'depth', type: 'quantitative' as const, scale: xScale },
-              y: { field: 'duration_ms', aggregate: 'median' as const, type: 'quantitative' as const },
+              y: { field: 'duration_ms', aggregate: 'median' as const, type: 'quantitative' as const, title: 'build time of the package (ms, log scale)' },
               tooltip: [
                 { field: 'depth', title: 'depth', type: 'quantitative' as const },
                 { field: 'duration_ms', aggregate: 'median' as const, title: 'median (ms)', type: 'quantitative' as const, format: ',.1f' },

@@ -56,13 +56,12 @@ export function flameChart(ctx: ChartContext, opts: Partial<FlameOptions> = {}):
     `Frames under ${(minShare * 100).toFixed(2)} % of the view's samples (${minSamples.toLocaleString('en-US')} of all) are hidden; their samples stay in the caller. Pick a tool below; drag to pan, wheel to zoom.`,
   ];
   const spec = {
-    ...base(`Flame graph: ${FLAME_QUESTION.toLowerCase()}`, subtitle),
+    ...base(`Flame graph — ${FLAME_QUESTION}`, subtitle),
     width: o.width,
     height: Math.min(1800, (maxDepth + 1) * 15),
     data: { values: rows },
     params: [
       { name: 'flame_tool', value: 'all tools', bind: { input: 'select' as const, options: ['all tools', ...tools], name: 'tool: ' } },
-      { name: 'flame_zoom', select: { type: 'interval' as const, encodings: ['x' as const] }, bind: 'scales' as const },
     ],
     transform: [{ filter: 'datum.view === flame_tool' }],
     encoding: {
@@ -71,6 +70,8 @@ export function flameChart(ctx: ChartContext, opts: Partial<FlameOptions> = {}):
     },
     layer: [
       {
+        // A selection must live in one unit view of the layer.
+        params: [{ name: 'flame_zoom', select: { type: 'interval' as const, encodings: ['x' as const] }, bind: 'scales' as const }],
         mark: { type: 'rect' as const, stroke: 'white', strokeWidth: 0.5 },
         encoding: {
           x2: { field: 'x1' },

@@ -1,6 +1,6 @@
 // Chart 6: IO per package and over time, from /proc/PID/io. Question: which
 // packages read and write the most, and when?
-import { base, mb, ms, timeAxisX, zoomX, type ChartResult, type Row } from './common.ts';
+import { base, mb, ms, timeAxisX, timeScale, zoomX, type ChartResult, type Row } from './common.ts';
 import type { ChartContext } from './context.ts';
 
 export const IO_QUESTION = 'Which packages read and write the most, and when?';
@@ -61,7 +61,9 @@ export function ioChart(ctx: ChartContext, buckets = 120): ChartResult {
     'Counters come from the last snapshot of each process, so a run that ended between two snapshots counts what was seen before.',
   ];
   const spec = {
-    ...base(`IO: ${IO_QUESTION.toLowerCase()}`, subtitle),
+    ...base(`IO — ${IO_QUESTION}`, subtitle),
+    // The two panels plot different things along x.
+    resolve: { scale: { x: 'independent' as const } },
     vconcat: [
       {
         width: 700,
@@ -90,7 +92,7 @@ export function ioChart(ctx: ChartContext, buckets = 120): ChartResult {
         params: [zoomX('io_zoom')],
         mark: { type: 'bar' as const, binSpacing: 0 },
         encoding: {
-          x: { ...timeAxisX('t_ms', ctx.model.meta.wallNs), scale: { type: 'utc' as const, domain: [0, ms(end)] } },
+          x: { ...timeAxisX('t_ms', ctx.model.meta.wallNs), scale: timeScale(ms(end)) },
           x2: { field: 't2_ms' },
           y: { field: 'mb', type: 'quantitative' as const, stack: 'zero' as const, title: 'MB' },
           color,

@@ -1,8 +1,9 @@
 // Chart 4: resident memory over time, each tool process stacked into the
 // build's total, with the peak marked and its biggest contributor named.
 // Question: which package and phase caused peak memory?
-import { base, mb, ms, fmtBytes, timeAxisX, zoomX, type ChartResult, type Row } from './common.ts';
+import { base, mb, ms, fmtBytes, timeAxisX, timeScale, zoomX, type ChartResult, type Row } from './common.ts';
 import type { ChartContext } from './context.ts';
+import { isSummaryPhase } from '../analyze/package-costs.ts';
 
 export const MEMORY_QUESTION = 'Which package and phase caused peak memory?';
 
@@ -79,9 +80,10 @@ export function memoryChart(ctx: ChartContext, opts: Partial<MemoryOptions> = {}
       : `RSS of every process from /proc snapshots, stacked into the build total, in ${buckets} time buckets of ${ms(width).toFixed(0)} ms (max per bucket).`,
     `${label}. The phase is estimated from where the run was in time against its -bench phase shares.`,
   ];
-  const x = timeAxisX('t_ms', ctx.model.meta.wallNs);
+  const xScale = timeScale(ms(end));
+  const x = { ...timeAxisX('t_ms', ctx.model.meta.wallNs), scale: xScale };
   const spec = {
-    ...base(`Memory over time: ${MEMORY_QUESTION.toLowerCase()}`, subtitle),
+    ...base(`Memory over time — ${MEMORY_QUESTION}`, subtitle),
     width: 900,
     height: 260,
     layer: [
@@ -90,7 +92,7 @@ export function memoryChart(ctx: ChartContext, opts: Partial<MemoryOptions> = {}
         params: [zoomX('memory_zoom')],
         mark: { type: 'bar' as const, binSpacing: 0 },
         encoding: {
-          x: { ...x, scale: { type: 'utc' as const, domain: [0, ms(end)] } },
+          x,
           x2: { field: 't2_ms' },
           y: { field: 'rss_mb', type: 'quantitative' as const, aggregate: 'sum' as const, stack: 'zero' as const, title: 'resident memory (MB)' },
           color: { field: 'tool', type: 'nominal' as const, title: 'tool', scale: { scheme: 'tableau10' } },
@@ -108,11 +110,11 @@ export function memoryChart(ctx: ChartContext, opts: Partial<MemoryOptions> = {}
       {
         data: { values: [{ t_ms: ms(peakT), total_mb: mb(peak.totalBytes), label }] },
         layer: [
-          { mark: { type: 'rule' as const, color: '#d62728', strokeDash: [4, 3] }, encoding: { x: { field: 't_ms', type: 'temporal' as const } } },
+          { mark: { type: 'rule' as const, color: '#d62728', strokeDash: [4, 3] }, encoding: { x: { field: 't_ms', type: 'quantitative' as const } } },
           {
             mark: { type: 'point' as const, shape: 'triangle-down', color: '#d62728', size: 90, filled: true },
             encoding: {
-              x: { field: 't_ms', type: 'temporal' as const },
+              x: { field: 't_ms', type: 'quantitative' as const },
               y: { field: 'total_mb', type: 'quantitative' as const },
               tooltip: [{ field: 'label', title: 'peak' }],
             },
@@ -158,7 +160,7 @@ function memorySeries(ctx: ChartContext): { series: Series[]; approximated: bool
 function phaseAt(ctx: ChartContext, pid: number, pkg: string, t: number): string | null {
   const run = ctx.runs.find((r) => r.pid === pid);
   if (!run || run.end <= run.start) return null;
-  const phases = ctx.model.phases.filter((p) => p.package === pkg && p.phase !== 'total' && !/subtotal$/.test(p.phase));
+  const phases = ctx.model.phases.filter((p) => p.package === pkg && !isSummaryPhase(p.phase));
   const sum = phases.reduce((a, p) => a + p.ns, 0);
   if (sum <= 0) return null;
   const f = Math.min(1, Math.max(0, (t - run.start) / (run.end - run.start)));

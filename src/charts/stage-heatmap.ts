@@ -2,6 +2,7 @@
 // heatmap, as time or as each row's share. Question: which phase of which
 // package costs the most, and does it depend on how deep the package sits?
 import type { PhaseTiming } from '../model/types.ts';
+import { isSummaryPhase } from '../analyze/package-costs.ts';
 import { base, ms, type ChartResult, type Row } from './common.ts';
 import type { ChartContext } from './context.ts';
 
@@ -24,7 +25,7 @@ function phaseList(phases: PhaseTiming[]): { order: string[]; rows: PhaseTiming[
       continue;
     }
     // `fe:subtotal`, `be:subtotal` repeat the sum of their half.
-    if (/subtotal$/.test(p.phase)) continue;
+    if (isSummaryPhase(p.phase)) continue;
     if (!seen.has(p.phase)) {
       seen.add(p.phase);
       order.push(p.phase);
@@ -79,7 +80,7 @@ export function stageHeatmap(ctx: ChartContext): ChartResult {
     `The ${top.length} slowest of ${totals.size} compiled packages, slowest on top (total compile time from -bench). Subtotals left out.`,
     'Switch the colour between time and each package’s share to compare shapes rather than sizes.',
   ];
-  return { name, question: STAGE_QUESTION, spec: heatSpec(`Compiler phases per package: ${STAGE_QUESTION.toLowerCase()}`, subtitle, rows, 'package', 'package', top, order, 'stage_measure') as never, rows };
+  return { name, question: STAGE_QUESTION, spec: heatSpec(`Compiler phases per package — ${STAGE_QUESTION}`, subtitle, rows, 'package', 'package', top, order, 'stage_measure') as never, rows };
 }
 
 /** Dependency depth level × compiler phases, summed over the packages at each depth. */
@@ -112,7 +113,7 @@ export function depthStageHeatmap(ctx: ChartContext): ChartResult {
     'Depth is the longest import chain from the build’s roots (roots are 0); each cell sums the packages at that depth.',
     'Share colours each depth by how its own compile time splits over the phases.',
   ];
-  return { name, question: DEPTH_STAGE_QUESTION, spec: heatSpec(`Phases by dependency depth: ${DEPTH_STAGE_QUESTION.toLowerCase()}`, subtitle, rows, 'depth', 'dependency depth', levels, order, 'depth_measure') as never, rows };
+  return { name, question: DEPTH_STAGE_QUESTION, spec: heatSpec(`Phases by dependency depth — ${DEPTH_STAGE_QUESTION}`, subtitle, rows, 'depth', 'dependency depth', levels, order, 'depth_measure') as never, rows };
 }
 
 function round4(x: number): number {

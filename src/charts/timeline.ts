@@ -2,7 +2,7 @@
 // critical path outlined, over a band of how many runs were in flight
 // against the cores available. Question: where did the build wait?
 import { concurrency } from '../analyze/tool-runs.ts';
-import { base, ms, timeAxisX, zoomX, type ChartResult, type Row } from './common.ts';
+import { base, ms, timeAxisX, timeScale, zoomX, type ChartResult, type Row } from './common.ts';
 import type { ChartContext } from './context.ts';
 
 export const TIMELINE_QUESTION = 'Where did the build wait?';
@@ -41,7 +41,7 @@ export function timelineChart(ctx: ChartContext, name = 'timeline', endNs?: numb
   const zoom = `${name.replace(/\W/g, '_')}_zoom`;
   const endMs = Math.max(Number(conc[conc.length - 1].t_ms), endNs ? ms(endNs) : 0);
   // Both views start on the whole build; the band follows the Gantt's zoom.
-  const x = { ...timeAxisX('start_ms', wall), scale: { type: 'utc' as const, domain: [0, endMs] } };
+  const x = { ...timeAxisX('start_ms', wall), scale: timeScale(endMs) };
   const tooltip = [
     { field: 'package', title: 'package' },
     { field: 'tool', title: 'tool' },
@@ -57,7 +57,9 @@ export function timelineChart(ctx: ChartContext, name = 'timeline', endNs?: numb
       : 'Critical path not available for this bundle. Drag to pan, wheel to zoom.',
   ];
   const spec = {
-    ...base(`${ctx.label ? `${ctx.label}: ` : ''}Build timeline: ${TIMELINE_QUESTION.toLowerCase()}`, subtitle),
+    ...base(`${ctx.label ? `${ctx.label}: ` : ''}Build timeline — ${TIMELINE_QUESTION}`, subtitle),
+    // One time axis for both views: zooming the Gantt zooms the band.
+    resolve: { scale: { x: 'shared' as const } },
     vconcat: [
       {
         width: 900,
@@ -87,7 +89,7 @@ export function timelineChart(ctx: ChartContext, name = 'timeline', endNs?: numb
             data: { values: conc },
             mark: { type: 'area' as const, interpolate: 'step-after' as const, color: '#7f7f7f', opacity: 0.6 },
             encoding: {
-              x: { ...timeAxisX('t_ms', wall), field: 't_ms', scale: { type: 'utc' as const, domain: { param: zoom } } },
+              x: { ...timeAxisX('t_ms', wall), scale: timeScale(endMs) },
               y: { field: 'running', type: 'quantitative' as const, title: 'runs' },
               tooltip: [
                 { field: 't_ms', title: 'time (ms)', type: 'quantitative' as const, format: ',.0f' },
