@@ -3,7 +3,7 @@
 // Question: which package and phase caused peak memory?
 import { base, mb, ms, fmtBytes, timeAxisX, timeScale, zoomX, type ChartResult, type Row } from './common.ts';
 import type { ChartContext } from './context.ts';
-import { isSummaryPhase } from '../analyze/package-costs.ts';
+import { isAggregatePhase } from '../importers/compile-bench.ts';
 
 export const MEMORY_QUESTION = 'Which package and phase caused peak memory?';
 
@@ -160,7 +160,7 @@ function memorySeries(ctx: ChartContext): { series: Series[]; approximated: bool
 function phaseAt(ctx: ChartContext, pid: number, pkg: string, t: number): string | null {
   const run = ctx.runs.find((r) => r.pid === pid);
   if (!run || run.end <= run.start) return null;
-  const phases = ctx.model.phases.filter((p) => p.package === pkg && !isSummaryPhase(p.phase));
+  const phases = ctx.model.phases.filter((p) => p.package === pkg && !isAggregatePhase(p.phase));
   const sum = phases.reduce((a, p) => a + p.ns, 0);
   if (sum <= 0) return null;
   const f = Math.min(1, Math.max(0, (t - run.start) / (run.end - run.start)));

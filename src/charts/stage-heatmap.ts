@@ -2,7 +2,7 @@
 // heatmap, as time or as each row's share. Question: which phase of which
 // package costs the most, and does it depend on how deep the package sits?
 import type { PhaseTiming } from '../model/types.ts';
-import { isSummaryPhase } from '../analyze/package-costs.ts';
+import { isAggregatePhase } from '../importers/compile-bench.ts';
 import { base, ms, type ChartResult, type Row } from './common.ts';
 import type { ChartContext } from './context.ts';
 
@@ -25,7 +25,7 @@ function phaseList(phases: PhaseTiming[]): { order: string[]; rows: PhaseTiming[
       continue;
     }
     // `fe:subtotal`, `be:subtotal` repeat the sum of their half.
-    if (isSummaryPhase(p.phase)) continue;
+    if (isAggregatePhase(p.phase)) continue;
     if (!seen.has(p.phase)) {
       seen.add(p.phase);
       order.push(p.phase);
