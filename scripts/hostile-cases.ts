@@ -84,6 +84,21 @@ export function tar(entries: TarEntry[], { end = true } = {}): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Offset of the `i`-th header in a tar made by tar() (walks the sizes). */
+function headerOffset(t: Buffer, i: number): number {
+  let off = 0;
+  for (let k = 0; k < i; k++) off += 512 + Math.ceil(parseInt(t.subarray(off + 124, off + 135).toString('latin1'), 8) / 512) * 512;
+  return off;
+}
+
+function fixChecksum(t: Buffer, off: number): Buffer {
+  t.fill(32, off + 148, off + 156);
+  let sum = 0;
+  for (let i = off; i < off + 512; i++) sum += t[i];
+  t.write(sum.toString(8).padStart(6, '0') + '\0 ', off + 148, 'latin1');
+  return t;
+}
+
 /** A pax header giving `path` (and maybe `size`) to the entry that follows. */
 function pax(records: [string, string][]): TarEntry {
   return { name: 'PaxHeaders/x', type: 'x', body: Buffer.concat(records.map(([k, v]) => paxRecord(k, v))) };
@@ -148,7 +163,7 @@ export const CASES: HostileCase[] = [
   { file: 'char-device-entry.gbp.tgz', breaks: 'a character device entry', make: () => gz(tar([manifest(), { name: 'dev-null', type: '3' }])), code: 'unsafe-entry', message: /entry type 'character-device' is not allowed/ },
   { file: 'block-device-entry.gbp.tgz', breaks: 'a block device entry', make: () => gz(tar([manifest(), { name: 'dev-sda', type: '4' }])), code: 'unsafe-entry', message: /entry type 'block-device' is not allowed/ },
   { file: 'fifo-entry.gbp.tgz', breaks: 'a named pipe entry (reading it would block)', make: () => gz(tar([manifest(), { name: 'go/list.json', type: '6' }])), code: 'unsafe-entry', message: /entry type 'fifo' is not allowed/ },
-  { file: 'unknown-typeflag.gbp.tgz', breaks: "an entry of a type tar-stream does not know ('S', GNU sparse)", make: () => gz(tar([manifest(), { name: 'go/list.json', type: 'S', body: '{}' }])), code: 'unsafe-entry', message: /entry type 'unknown' is not allowed/ },
+  { file: 'unknown-typeflag.gbp.tgz', breaks: "a GNU sparse entry (typeflag 'S'), which would extract as its sparse map", make: () => gz(tar([manifest(), { name: 'go/list.json', type: 'S', body: '{}' }])), code: 'unsafe-entry', message: /entry type 'unknown \(typeflag S\)' is not allowed/ },
   // --- names that collide
   { file: 'duplicate-entry.gbp.tgz', breaks: 'the same entry twice (the second would replace the first)', make: () => gz(tar([manifest(), { name: 'go/list.json', body: '{}' }, { name: 'go/list.json', body: '{"evil":1}' }])), code: 'unsafe-entry', message: /refusing entry 'go\/list\.json': appears twice/, entry: 'go/list.json' },
   { file: 'duplicate-manifest.gbp.tgz', breaks: 'a second manifest.json after the first', make: () => gz(tar([manifest(), manifest({ complete: false })])), code: 'unsafe-entry', message: /'manifest\.json': appears twice/ },
@@ -166,6 +181,11 @@ export const CASES: HostileCase[] = [
   { file: 'corrupt-gzip-crc.gbp.tgz', breaks: 'a gzip whose CRC trailer is wrong (zlib drops the last inflated block, so the cut lands in go/list.json)', make: () => { const z = Buffer.from(gz(sound())); z[z.length - 6] ^= 0xff; return z; }, code: 'damaged', message: /damaged archive while reading entry 'go\/list\.json': incorrect data check/, entry: 'go/list.json', partialMissing: ['build/stderr.txt', 'build/stdout.txt', 'go/list.json'] },
   { file: 'corrupt-tar-header.gbp.tgz', breaks: 'a tar header with a wrong checksum after the manifest', make: () => gz(tar([manifest(), { name: 'go/list.json', body: '{}', badChecksum: true }])), code: 'damaged', message: /damaged archive after entry 'manifest\.json' \(1 entries read\): Invalid tar header/, partialMissing: ['build/stderr.txt', 'build/stdout.txt', 'go/list.json'] },
   { file: 'trailing-garbage.gbp.tgz', breaks: 'random bytes after the gzip member', make: () => Buffer.concat([gz(sound()), randomBytes(600, 7)]), code: 'damaged', message: /damaged archive while reading entry 'go\/list\.json': incorrect header check/, partialMissing: ['build/stderr.txt', 'build/stdout.txt', 'go/list.json'] },
+  { file: 'folder-with-size.gbp.tgz', breaks: 'a folder header that claims 4 bytes of data (hung tar-stream; found by fuzzing)', make: () => gz(tar([manifest(), { name: 'go/', type: '5', body: 'abcd' }, { name: 'go/list.json', body: '{}' }])), code: 'damaged', message: /damaged archive after entry 'go\/' \(1 entries read\): Invalid tar header/, partialMissing: ['build/stderr.txt', 'build/stdout.txt', 'go/list.json'] },
+  { file: 'no-end-marker.gbp.tgz', breaks: 'a tar without its end-of-archive blocks (cut at an entry boundary, then gzip\'d)', make: () => gz(tar([manifest(), { name: 'go/list.json', body: '{}' }], { end: false })), code: 'damaged', message: /damaged archive after entry 'go\/list\.json' \(2 entries read\): archive ends without an end-of-archive marker/, partialMissing: ['build/stderr.txt', 'build/stdout.txt'] },
+  { file: 'pax-malformed.gbp.tgz', breaks: 'a pax record whose length runs past the header', make: () => gz(tar([manifest(), { name: 'PaxHeaders/x', type: 'x', body: '99 path=go/list.json\n' }, { name: 'x', body: '{}' }])), code: 'damaged', message: /after entry 'manifest\.json' \(1 entries read\): malformed pax header record at byte 0/ },
+  { file: 'pax-huge.gbp.tgz', breaks: 'a 2 MiB pax header (the parser buffers these)', make: () => gz(tar([manifest(), { name: 'PaxHeaders/x', type: 'x', body: Buffer.alloc(2 << 20, 0x30) }])), code: 'damaged', message: /extended header of 2097152 bytes is larger than 1048576/ },
+  { file: 'negative-size.gbp.tgz', breaks: 'a base-256 size field holding a negative number', make: () => { const t = tar([manifest(), { name: 'go/list.json', body: '' }]); const off = headerOffset(t, 1); t.fill(0xff, off + 124, off + 136); return gz(fixChecksum(t, off)); }, code: 'damaged', message: /negative size in tar header/ },
   { file: 'random-bytes.gbp.tgz', breaks: '4 KiB of random bytes', make: () => randomBytes(4096, 1), code: 'not-a-bundle', message: /not a gzip'd tar bundle \(not gzip data\)/ },
   { file: 'random-in-gzip.gbp.tgz', breaks: 'a gzip of random bytes (no tar inside)', make: () => gz(randomBytes(4096, 2)), code: 'not-a-bundle', message: /not a gzip'd tar bundle \(gzip holds no tar archive\)/ },
   { file: 'text-in-gzip.gbp.tgz', breaks: 'a gzip of a text file', make: () => gz(Buffer.from(goList(3))), code: 'not-a-bundle', message: /gzip holds no tar archive/ },

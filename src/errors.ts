@@ -23,7 +23,7 @@ export class GbpError extends Error {
   readonly line?: number;
 
   constructor(code: ErrorCode, message: string, where: { file?: string; entry?: string; line?: number } = {}) {
-    super(message);
+    super(oneLine(message));
     this.name = 'GbpError';
     this.code = code;
     this.file = where.file;
@@ -32,7 +32,16 @@ export class GbpError extends Error {
   }
 }
 
-/** true when `e` is a GbpError (for catch blocks). */
+/**
+ * The message with control characters escaped: messages quote bundle content
+ * (entry names, JSON snippets), which must not break lines or send terminal
+ * escape sequences when the CLI prints them.
+ */
+export function oneLine(message: string): string {
+  return message.replace(/[\x00-\x1f\x7f\x9b]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+/** True when `e` is a GbpError (the only error type the library lets escape on bad input). */
 export function isGbpError(e: unknown): e is GbpError {
   return e instanceof GbpError;
 }

@@ -1,17 +1,16 @@
-// Reads a `*.gbp.tgz` safely: entries stream through gunzip and tar into a
-// private temporary folder, after their names are checked. Nothing is ever
-// written outside that folder; links, devices and odd names are refused.
-// tar-stream itself sanitizes nothing, so every check lives here.
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+// Reads a `*.gbp.tgz` safely: entries stream through gunzip and our strict
+// tar parser (./tar-parse.ts) into a private temporary folder, after their
+// names are checked. Nothing is ever written outside that folder; links,
+// devices and odd names are refused; caps stop decompression bombs.
+import { createReadStream, promises as fsp } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable, Transform } from 'node:stream';
-import tar from 'tar-stream';
+import type { Readable } from 'node:stream';
 import { GbpError } from '../errors.ts';
 import { ENTRY, type Manifest } from './format.ts';
 import { checkManifest } from './manifest-check.ts';
+import { readTar, TarFormatError } from './tar-parse.ts';
 
 /** Caps and leniency for reading a bundle; defaults in DEFAULT_READ_OPTIONS. */
 export interface ReadOptions {
@@ -78,7 +77,12 @@ export function unsafeEntryReason(name: string, type: string): string | null {
 
 /** Opens a bundle: checks and extracts every entry, parses the manifest. */
 export async function openBundle(file: string, opts: Partial<ReadOptions> = {}): Promise<Bundle> {
-  const o = { ...DEFAULT_READ_OPTIONS, ...opts };
+  // An explicit `undefined` (an unset flag) must not switch a cap off.
+  const o: ReadOptions = { ...DEFAULT_READ_OPTIONS };
+  for (const k of Object.keys(o) as (keyof ReadOptions)[]) if (opts[k] !== undefined) (o as unknown as Record<string, unknown>)[k] = opts[k];
+  for (const k of ['maxTotalBytes', 'maxEntries', 'maxEntryBytes'] as const) {
+    if (!(o[k] > 0)) throw new GbpError('usage', `${k} must be a positive number, not ${o[k]}`);
+  }
   await checkReadable(file);
   const dir = await fsp.mkdtemp(path.join(tmpdir(), 'gbp-bundle-'));
   const entries = new Map<string, number>();
@@ -125,11 +129,13 @@ interface Position {
 
 function damaged(file: string, pos: Position, count: number, e: unknown): GbpError {
   const why = (e as Error)?.message ?? String(e);
-  // At byte 0: "incorrect header check" from gunzip, "Invalid tar header" or
-  // (under 512 bytes) "Unexpected end of data" from tar-stream.
-  if (!pos.current && count === 0 && /incorrect header check|not in gzip format|invalid tar header|^Unexpected end of data$/i.test(why)) {
-    const what = /incorrect header|gzip format/i.test(why) ? 'not gzip data' : 'gzip holds no tar archive';
-    return new GbpError('not-a-bundle', `${file}: not a gzip'd tar bundle (${what}): ${why}`, { file });
+  // Nothing read yet: gunzip's "incorrect header check" means not gzip at all;
+  // a tar format error means the gzip holds something else.
+  if (!pos.current && !pos.last && count === 0) {
+    if (/incorrect header check|not in gzip format|unknown compression method/i.test(why)) {
+      return new GbpError('not-a-bundle', `${file}: not a gzip'd tar bundle (not gzip data): ${why}`, { file });
+    }
+    if (e instanceof TarFormatError) return new GbpError('not-a-bundle', `${file}: not a gzip'd tar bundle (gzip holds no tar archive): ${why}`, { file });
   }
   const where = pos.current
     ? `while reading entry '${printable(pos.current)}'`
@@ -140,94 +146,71 @@ function damaged(file: string, pos: Position, count: number, e: unknown): GbpErr
 }
 
 async function extract(file: string, dir: string, o: ReadOptions, entries: Map<string, number>, pos: Position) {
-  const ex = tar.extract();
   const dirs = new Set<string>();
   let total = 0;
   let seen = 0;
-  const fail = (code: 'unsafe-entry' | 'limit', msg: string, entry: string) =>
-    ex.destroy(new GbpError(code, `${file}: ${msg}`, { file, entry }));
+  const refuse = (code: 'unsafe-entry' | 'limit', msg: string, entry: string) => new GbpError(code, `${file}: ${msg}`, { file, entry });
 
-  ex.on('entry', (header, body, next) => {
-    // When extraction stops, tar-stream destroys the current entry's body with
-    // the error; the error is reported once, through `ex`, so swallow it here
-    // (unhandled, it would crash the process).
-    body.on('error', () => {});
-    const name = header.type === 'directory' ? header.name : header.name.replace(/^\.\//, '');
-    const type = header.type ?? 'unknown';
+  // The raw tar stream is capped too: padding, extended headers and the
+  // blocks after the end marker carry no entry but still expand.
+  const rawCap = o.maxTotalBytes + FRAMING_ALLOWANCE;
+  async function* inflated(): AsyncGenerator<Buffer> {
+    const src = createReadStream(file);
+    const gunzip = createGunzip();
+    src.on('error', (e) => gunzip.destroy(e));
+    src.pipe(gunzip);
+    let raw = 0;
+    try {
+      for await (const chunk of gunzip) {
+        raw += (chunk as Buffer).length;
+        if (raw > rawCap + FRAMING_PER_ENTRY * seen) {
+          throw new GbpError('limit', `${file}: bundle expands to more than ${o.maxTotalBytes} bytes (raise with --max-total-bytes)`, { file, entry: pos.current || undefined });
+        }
+        yield chunk as Buffer;
+      }
+    } finally {
+      src.destroy();
+      gunzip.destroy();
+    }
+  }
+
+  await readTar(inflated(), async (h, body) => {
+    const name = h.type === 'directory' ? h.name : h.name.replace(/^\.\//, '');
     pos.current = name;
     seen++;
-    if (name === './' || name === '.') return skip(body, next, pos);
-    const bad = unsafeEntryReason(name, type);
-    if (bad) return fail('unsafe-entry', `refusing entry '${printable(name)}': ${bad}`, name);
-    if (seen > o.maxEntries) return fail('limit', `more than ${o.maxEntries} entries (raise with --max-entries)`, name);
-    const conflict = conflictReason(name.replace(/\/$/, ''), type, entries, dirs);
-    if (conflict) return fail('unsafe-entry', `refusing entry '${printable(name)}': ${conflict}`, name);
-    if (type === 'directory') {
-      dirs.add(name.replace(/\/$/, ''));
-      return skip(body, next, pos);
+    if (name === './' || name === '.') return done(pos);
+    const bad = unsafeEntryReason(name, h.type);
+    if (bad) throw refuse('unsafe-entry', `refusing entry '${printable(name)}': ${bad}`, name);
+    if (seen > o.maxEntries) throw refuse('limit', `more than ${o.maxEntries} entries (raise with --max-entries)`, name);
+    const bare = name.replace(/\/$/, '');
+    const conflict = conflictReason(bare, h.type, entries, dirs);
+    if (conflict) throw refuse('unsafe-entry', `refusing entry '${printable(name)}': ${conflict}`, name);
+    if (h.type === 'directory') {
+      dirs.add(bare);
+      return done(pos);
     }
-    const declared = header.size ?? 0;
-    if (declared > o.maxEntryBytes) return fail('limit', `entry '${printable(name)}' is ${declared} bytes, more than ${o.maxEntryBytes} (raise with --max-entry-bytes)`, name);
-    if (total + declared > o.maxTotalBytes) return fail('limit', `bundle expands to more than ${o.maxTotalBytes} bytes at entry '${printable(name)}' (raise with --max-total-bytes)`, name);
-    total += declared;
+    if (h.size > o.maxEntryBytes) throw refuse('limit', `entry '${printable(name)}' is ${h.size} bytes, more than ${o.maxEntryBytes} (raise with --max-entry-bytes)`, name);
+    if (total + h.size > o.maxTotalBytes) throw refuse('limit', `bundle expands to more than ${o.maxTotalBytes} bytes at entry '${printable(name)}' (raise with --max-total-bytes)`, name);
+    total += h.size;
     const dest = path.join(dir, name);
-    if (!dest.startsWith(dir + path.sep)) return fail('unsafe-entry', `refusing entry '${printable(name)}': escapes the folder`, name);
+    if (!dest.startsWith(dir + path.sep)) throw refuse('unsafe-entry', `refusing entry '${printable(name)}': escapes the folder`, name);
     for (let d = path.posix.dirname(name); d !== '.'; d = path.posix.dirname(d)) dirs.add(d);
-    fsp
-      .mkdir(path.dirname(dest), { recursive: true })
-      .then(() => pipeline(body, createWriteStream(dest, { flags: 'wx' })))
-      .then(() => {
-        entries.set(name, declared);
-        pos.last = name;
-        pos.current = '';
-        next();
-      })
-      .catch((e) => ex.destroy(e));
-  });
-
-  // Counts the raw tar stream, so that padding and empty blocks (which carry
-  // no entry) cannot expand without bound either.
-  let raw = 0;
-  const rawCap = o.maxTotalBytes + FRAMING_ALLOWANCE;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      raw += chunk.length;
-      if (raw > rawCap + FRAMING_PER_ENTRY * seen) {
-        cb(new GbpError('limit', `${file}: bundle expands to more than ${o.maxTotalBytes} bytes (raise with --max-total-bytes)`, { file, entry: pos.current || undefined }));
-      } else cb(null, chunk);
-    },
-  });
-  // A gzip error (truncation, bad CRC) must not overtake the tar parser: let
-  // it consume everything inflated so far, then report where it stood.
-  const gunzip = createGunzip();
-  const src = createReadStream(file);
-  src.on('error', (e) => gunzip.destroy(e));
-  src.pipe(gunzip);
-  let gzErr: Error | null = null;
-  async function* inflated() {
+    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    // 'wx': never follow or replace anything already there.
+    const out = await fsp.open(dest, 'wx');
     try {
-      for await (const chunk of gunzip) yield chunk as Buffer;
-    } catch (e) {
-      gzErr = e as Error;
+      for await (const piece of body()) await out.write(piece);
+    } finally {
+      await out.close();
     }
-  }
-  try {
-    await pipeline(inflated(), counter, ex);
-  } catch (e) {
-    if (gzErr && !(e instanceof GbpError)) throw gzErr;
-    throw e;
-  } finally {
-    src.destroy();
-  }
-  if (gzErr) throw gzErr;
+    entries.set(name, h.size);
+    done(pos);
+  });
 }
 
-function skip(body: { resume(): unknown; on(ev: "end", f: () => void): unknown }, next: () => void, pos: Position) {
-  body.resume();
-  body.on('end', () => {
-    pos.current = '';
-    next();
-  });
+function done(pos: Position) {
+  pos.last = pos.current;
+  pos.current = '';
 }
 
 /** A file where a folder is (or the reverse), or a name seen twice. */
