@@ -16,7 +16,11 @@ export { parseToolexecLog, detectToolexecLog, DEFAULT_TOOLEXEC_LOG_OPTIONS, type
 export { parseProcSnapshots, detectProcSnapshots, DEFAULT_PROC_SNAPSHOTS_OPTIONS, type ProcSnapshotsOptions } from './importers/proc-snapshots.ts';
 export { parseCompileBench, detectCompileBench, isAggregatePhase, DEFAULT_COMPILE_BENCH_OPTIONS, type CompileBenchOptions } from './importers/compile-bench.ts';
 export { parseGoTrace, detectGoTrace, DEFAULT_GO_TRACE_OPTIONS, type GoTraceOptions } from './importers/go-trace.ts';
-export { processOf, actionModeForTool } from './importers/join.ts';
+export { processOf, actionModesForTool } from './importers/join.ts';
+export { runCosts, DEFAULT_RUN_COST_OPTIONS, type RunCost, type RunCostOptions } from './analyze/run-costs.ts';
+export { stagesProfile, STAGES_SAMPLE_TYPES } from './exporters/stages-pprof.ts';
+export { phasesProfile } from './exporters/phases-pprof.ts';
+export { writePprofFiles, type PprofFilesResult } from './exporters/pprof-files.ts';
 export { fileInput, type Input } from './importers/input.ts';
 export { buildActionDag, actionDurationNs, goPriorities, buildWorkers, type ActionDag } from './analyze/action-dag.ts';
 export { graphMetrics, type GraphMetrics, type PackageGraphMetrics } from './analyze/graph-metrics.ts';

@@ -100,7 +100,7 @@ export async function loadBuild(bundle: Bundle | string, opts: Partial<LoadOptio
       return null;
     }
   };
-  const bootNs = epochNs(m.host?.bootNs) ?? null;
+  const bootNs = epochNs(m.host?.monoToEpochNs) ?? epochNs(m.host?.bootNs) ?? null;
   const clk = { clkTck: m.host?.clkTck || 100, pageSize: m.host?.pageSize || 4096 };
 
   model.packages = (await step(ENTRY.goList, (i) => parseGoList(i)))?.packages ?? model.packages;

@@ -4,53 +4,63 @@
 // pid join also checks that the times overlap.
 import type { Action, PhaseTiming, ProcessSeries, ToolInvocation, Warning } from '../model/types.ts';
 
-/** The action mode a tool run belongs to. */
-export function actionModeForTool(tool: string): string {
-  if (tool === 'link') return 'link';
-  if (tool === 'vet') return 'vet';
-  return 'build'; // compile, asm, cgo, pack, cover, …
+/** The action modes a tool run belongs to, preferred first. */
+export function actionModesForTool(tool: string): string[] {
+  if (tool === 'link') return ['link'];
+  if (tool === 'vet') return ['vet'];
+  // Go 1.26 runs the first cgo under its own `cgo run` action; 1.19 under `build`.
+  if (tool === 'cgo') return ['cgo run', 'build'];
+  return ['build']; // compile, asm, pack, cover, …
 }
 
 /** How far a tool's start may lie outside its action's [start, done], in ns (clock reads differ). */
 const SLACK_NS = 5_000_000;
 
-/** Sets `actionId` on each non-probe invocation whose package, mode and time fit one action. */
+/**
+ * Sets `actionId` on each non-probe invocation: an action that ran commands,
+ * of the same package, whose [start, done] holds the tool's start; the
+ * tool's preferred mode first, then the tightest window.
+ */
 export function joinInvocationsToActions(invocations: ToolInvocation[], actions: Action[]): number {
-  const byKey = new Map<string, Action[]>();
+  const byPackage = new Map<string, Action[]>();
   for (const a of actions) {
-    if (a.start === null) continue;
-    const k = `${a.mode}\0${a.package}`;
-    const list = byKey.get(k);
+    // Actions without commands (cache checks, nop) never run a tool.
+    if (a.start === null || a.cmdCount === 0) continue;
+    const list = byPackage.get(a.package);
     if (list) list.push(a);
-    else byKey.set(k, [a]);
+    else byPackage.set(a.package, [a]);
   }
   let joined = 0;
   for (const inv of invocations) {
     inv.actionId = null;
     if (inv.probe) continue;
-    const mode = actionModeForTool(inv.tool);
-    let candidates = inv.importPath ? byKey.get(`${mode}\0${inv.importPath}`) ?? [] : actions.filter((a) => a.mode === mode && a.start !== null);
-    candidates = candidates.filter((a) => inv.start >= a.start! - SLACK_NS && inv.start <= (a.done ?? Infinity) + SLACK_NS);
-    if (candidates.length === 0) continue;
-    // Several fit (e.g. a package built twice): take the one that started last before the tool.
-    candidates.sort((x, y) => Math.abs(inv.start - x.start!) - Math.abs(inv.start - y.start!));
-    inv.actionId = candidates[0].id;
+    const modes = actionModesForTool(inv.tool);
+    // Without a package only a link may join, and only unambiguously: go also
+    // runs `gcc -###` probes through toolexec, with no package.
+    const pool = inv.importPath ? byPackage.get(inv.importPath) ?? [] : inv.tool === 'link' ? [...byPackage.values()].flat().filter((a) => a.mode === 'link') : [];
+    const fits = pool.filter((a) => inv.start >= a.start! - SLACK_NS && inv.start <= (a.done ?? Infinity) + SLACK_NS);
+    if (fits.length === 0 || (!inv.importPath && fits.length > 1)) continue;
+    const rank = (a: Action) => (modes.includes(a.mode) ? modes.indexOf(a.mode) : modes.length);
+    const span = (a: Action) => (a.done ?? Infinity) - a.start!;
+    fits.sort((x, y) => rank(x) - rank(y) || span(x) - span(y));
+    inv.actionId = fits[0].id;
     joined++;
   }
   return joined;
 }
 
-/** The /proc series of an invocation's process, when its pid and times agree. */
+/**
+ * The /proc series of an invocation's process, when its pid and times agree:
+ * its first snapshot must fall inside the run (the sampler only sees live
+ * processes). A reused pid fails this test.
+ */
 export function processOf(inv: ToolInvocation, processes: Map<number, ProcessSeries>): ProcessSeries | null {
   const p = processes.get(inv.pid);
-  if (!p) return null;
-  const end = inv.end ?? Infinity;
-  if (p.start !== null) {
-    // /proc starttime has clock-tick (10 ms) resolution.
-    return p.start >= inv.start - 20_000_000 && p.start <= end + 20_000_000 ? p : null;
-  }
-  const first = p.points[0];
-  return first && first.t >= inv.start - 20_000_000 && first.t <= end + 20_000_000 ? p : null;
+  const first = p?.points[0];
+  if (!p || !first) return null;
+  // Two clocks (the shim's and the sampler's) read around the same instants.
+  const slack = 20_000_000;
+  return first.t >= inv.start - slack && first.t <= (inv.end ?? Infinity) + slack ? p : null;
 }
 
 /**

@@ -21,7 +21,11 @@ export interface ProcSnapshotsOptions {
   entry: string;
   /** Epoch ns that relative times count from; null: the first frame's time. */
   originNs: bigint | null;
-  /** Epoch ns of boot, to place process starts (manifest host.bootNs); null: unknown. */
+  /**
+   * Epoch ns of the clock /proc starttime counts from, to place process
+   * starts; null: unknown. loadBuild passes the manifest's monoToEpochNs
+   * (exact); bootNs (btime) is whole seconds, so starts would land up to 1 s early.
+   */
   bootNs: bigint | null;
   /** Used when the header does not say. */
   clkTck: number;
