@@ -103,3 +103,25 @@ export function fmtBytes(b: number): string {
   if (b < 1e9) return `${(b / 1e6).toFixed(1)} MB`;
   return `${(b / 1e9).toFixed(2)} GB`;
 }
+
+// Fixed colours per tool, so compile is the same blue in every chart and red
+// stays free for the critical path and peaks.
+const TOOL_COLORS: Record<string, string> = {
+  compile: '#4c78a8',
+  asm: '#72b7b2',
+  link: '#b279a2',
+  cgo: '#54a24b',
+  gcc: '#9d755d',
+  cc: '#9d755d',
+  pack: '#ff9da6',
+  vet: '#f58518',
+  go: '#eeca3b',
+};
+const SPARE_COLORS = ['#bab0ac', '#79706e', '#d4a6c8', '#9ecae9', '#ffbf79', '#88d27a'];
+
+/** A colour scale over the tools present, each tool with its fixed colour. */
+export function toolColorScale(tools: Iterable<string>) {
+  const domain = [...new Set(tools)].sort();
+  let spare = 0;
+  return { domain, range: domain.map((t) => TOOL_COLORS[t] ?? SPARE_COLORS[spare++ % SPARE_COLORS.length]) };
+}

@@ -23,7 +23,7 @@ export function depthRows(ctx: ChartContext): Row[] {
     const depth = ctx.depth.get(pkg);
     // The log axis needs a positive time.
     if (depth === undefined || d.wall <= 0) continue;
-    rows.push({ package: pkg, depth, depth_jitter: depth + jitter(pkg), duration_ms: ms(d.wall), cpu_ms: ms(d.cpu), runs: d.runs, critical: crit.has(pkg) });
+    rows.push({ package: pkg, depth, depth_jitter: depth + jitter(pkg), duration_ms: ms(d.wall), cpu_ms: ms(d.cpu), runs: d.runs, critical: crit.has(pkg), on: crit.has(pkg) ? 'critical path' : 'other' });
   }
   return rows;
 }
@@ -56,10 +56,10 @@ export function depthScatter(ctx: ChartContext): ChartResult {
               x: { field: 'depth_jitter', type: 'quantitative' as const, title: 'dependency depth', scale: xScale, axis: { tickMinStep: 1, format: 'd' } },
               y: { field: 'duration_ms', type: 'quantitative' as const, title: 'build time of the package (ms, log scale)', scale: { type: 'log' as const } },
               color: {
-                field: 'critical',
+                field: 'on',
                 type: 'nominal' as const,
-                title: 'critical path',
-                scale: { domain: [false, true], range: ['#4c78a8', '#d62728'] },
+                title: null,
+                scale: { domain: ['other', 'critical path'], range: ['#4c78a8', '#d62728'] },
               },
               opacity: { condition: { test: 'datum.critical', value: 1 }, value: 0.55 },
               tooltip: [

@@ -36,7 +36,7 @@ export function flameChart(ctx: ChartContext, opts: Partial<FlameOptions> = {}):
   const name = 'flamegraph';
   const cpu = ctx.model.cpu;
   if (!cpu || cpu.totalSamples === 0) {
-    return { name, question: FLAME_QUESTION, reason: 'the bundle holds no CPU samples (perf was not recorded)' };
+    return { name, question: FLAME_QUESTION, reason: 'the build has no CPU samples (perf was not recorded, or its samples could not be read)' };
   }
   const nodes = buildTree(ctx, cpu);
   const tools = [...nodes[0].children.keys()].sort();

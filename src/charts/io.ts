@@ -94,12 +94,13 @@ export function ioChart(ctx: ChartContext, buckets = 120): ChartResult {
         encoding: {
           x: { ...timeAxisX('t_ms', ctx.model.meta.wallNs), scale: timeScale(ms(end)) },
           x2: { field: 't2_ms' },
-          y: { field: 'mb', type: 'quantitative' as const, stack: 'zero' as const, title: 'MB' },
+          // The aggregate makes VL draw vertical bars from x to x2 stacked on y.
+          y: { field: 'mb', type: 'quantitative' as const, aggregate: 'sum' as const, stack: 'zero' as const, title: 'MB' },
           color,
           tooltip: [
             { field: 'direction', title: 'direction' },
-            { field: 'mb', title: 'MB', format: ',.2f' },
-            { field: 't_ms', title: 'from (ms)', format: ',.0f' },
+            { field: 'mb', title: 'MB', type: 'quantitative' as const, aggregate: 'sum' as const, format: ',.2f' },
+            { field: 't_ms', title: 'from (ms)', type: 'quantitative' as const, format: ',.0f' },
           ],
         },
       },

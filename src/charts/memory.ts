@@ -1,7 +1,7 @@
 // Chart 4: resident memory over time, each tool process stacked into the
 // build's total, with the peak marked and its biggest contributor named.
 // Question: which package and phase caused peak memory?
-import { base, mb, ms, fmtBytes, timeAxisX, timeScale, zoomX, type ChartResult, type Row } from './common.ts';
+import { base, mb, ms, fmtBytes, timeAxisX, timeScale, toolColorScale, zoomX, type ChartResult, type Row } from './common.ts';
 import type { ChartContext } from './context.ts';
 import { isAggregatePhase } from '../importers/compile-bench.ts';
 
@@ -42,42 +42,26 @@ export function memoryChart(ctx: ChartContext, opts: Partial<MemoryOptions> = {}
   const end = Math.max(ctx.model.meta.wallNs, ...series.map((s) => s.points[s.points.length - 1].t)) || 1;
   const width = end / buckets;
   const rows: Row[] = [];
-  const total = new Float64Array(buckets);
-  const top: { bytes: number; s: Series | null }[] = Array.from({ length: buckets }, () => ({ bytes: 0, s: null }));
+  // Each bar shows the processes alive at the bucket's end, at their latest
+  // snapshot: a process that ended inside the bucket is not counted next to
+  // the one that replaced it (a max per bucket would double-count them).
   for (const s of series) {
-    const first = Math.min(buckets - 1, Math.floor(s.points[0].t / width));
-    const last = Math.min(buckets - 1, Math.floor(s.points[s.points.length - 1].t / width));
     let i = 0;
-    let cur = 0;
-    for (let b = first; b <= last; b++) {
-      // The largest RSS seen in the bucket, else the last one before it.
-      let inBucket = -1;
-      while (i < s.points.length && s.points[i].t < (b + 1) * width) inBucket = Math.max(inBucket, s.points[i++].rss);
-      if (inBucket >= 0) cur = inBucket;
-      if (cur <= 0) continue;
-      total[b] += cur;
-      if (cur > top[b].bytes) top[b] = { bytes: cur, s };
-      rows.push({ t_ms: ms(b * width), t2_ms: ms((b + 1) * width), pid: s.pid, tool: s.tool, package: s.package, rss_mb: mb(cur) });
+    const lastT = s.points[s.points.length - 1].t;
+    for (let b = Math.floor(s.points[0].t / width); b < buckets; b++) {
+      const at = (b + 1) * width;
+      if (at > lastT && b > Math.floor(s.points[0].t / width)) break;
+      while (i + 1 < s.points.length && s.points[i + 1].t <= at) i++;
+      const rss = s.points[i].rss;
+      if (rss > 0) rows.push({ t_ms: ms(b * width), t2_ms: ms(at), pid: s.pid, tool: s.tool, package: s.package, rss_mb: mb(rss) });
     }
   }
-  let pb = 0;
-  for (let b = 1; b < buckets; b++) if (total[b] > total[pb]) pb = b;
-  const who = top[pb].s!;
-  const peakT = (pb + 0.5) * width;
-  const peak: MemoryPeak = {
-    t: peakT,
-    totalBytes: total[pb],
-    pid: who.pid,
-    tool: who.tool,
-    package: who.package,
-    bytes: top[pb].bytes,
-    phase: who.tool === 'compile' ? phaseAt(ctx, who.pid, who.package, peakT) : null,
-  };
+  const peak = exactPeak(ctx, series);
   const label = `peak ${fmtBytes(peak.totalBytes)}: ${peak.package} (${peak.tool}${peak.phase ? `, ~${peak.phase}` : ''}) holds ${fmtBytes(peak.bytes)}`;
   const subtitle = [
     approximated
       ? 'No /proc samples in this bundle: each run is drawn at its peak RSS (from the toolexec shim) for its whole duration.'
-      : `RSS of every process from /proc snapshots, stacked into the build total, in ${buckets} time buckets of ${ms(width).toFixed(0)} ms (max per bucket).`,
+      : `RSS of every process from /proc snapshots, stacked into the build total; each bar is the ${ms(width).toFixed(0)} ms bucket's end. The peak is exact, over every snapshot.`,
     `${label}. The phase is estimated from where the run was in time against its -bench phase shares.`,
   ];
   const xScale = timeScale(ms(end));
@@ -95,7 +79,7 @@ export function memoryChart(ctx: ChartContext, opts: Partial<MemoryOptions> = {}
           x,
           x2: { field: 't2_ms' },
           y: { field: 'rss_mb', type: 'quantitative' as const, aggregate: 'sum' as const, stack: 'zero' as const, title: 'resident memory (MB)' },
-          color: { field: 'tool', type: 'nominal' as const, title: 'tool', scale: { scheme: 'tableau10' } },
+          color: { field: 'tool', type: 'nominal' as const, title: 'tool', scale: toolColorScale(series.map((x) => x.tool)) },
           detail: { field: 'pid', type: 'nominal' as const },
           order: { field: 'pid', type: 'quantitative' as const },
           tooltip: [
@@ -108,9 +92,17 @@ export function memoryChart(ctx: ChartContext, opts: Partial<MemoryOptions> = {}
         },
       },
       {
-        data: { values: [{ t_ms: ms(peakT), total_mb: mb(peak.totalBytes), label }] },
+        data: { values: [{ t_ms: ms(peak.t), total_mb: mb(peak.totalBytes), label, short: `peak ${fmtBytes(peak.totalBytes)}: ${peak.package}` }] },
         layer: [
           { mark: { type: 'rule' as const, color: '#d62728', strokeDash: [4, 3] }, encoding: { x: { field: 't_ms', type: 'quantitative' as const } } },
+          {
+            mark: { type: 'text' as const, color: '#d62728', align: 'left' as const, dx: 8, dy: -4, fontSize: 11, fontWeight: 'bold' as const },
+            encoding: {
+              x: { field: 't_ms', type: 'quantitative' as const },
+              y: { field: 'total_mb', type: 'quantitative' as const },
+              text: { field: 'short' },
+            },
+          },
           {
             mark: { type: 'point' as const, shape: 'triangle-down', color: '#d62728', size: 90, filled: true },
             encoding: {
@@ -124,6 +116,56 @@ export function memoryChart(ctx: ChartContext, opts: Partial<MemoryOptions> = {}
     ],
   };
   return { name, question: MEMORY_QUESTION, spec: spec as never, rows, peak };
+}
+
+/** The largest total RSS at any snapshot instant (processes count from their first to their last snapshot) and its biggest holder. */
+function exactPeak(ctx: ChartContext, series: Series[]): MemoryPeak {
+  // Sweep every snapshot in time order, keeping each live process's latest RSS.
+  const ev: [number, number, number][] = []; // [t, series index, rss or -1 = gone]
+  series.forEach((s, k) => {
+    for (const p of s.points) ev.push([p.t, k, p.rss]);
+    ev.push([s.points[s.points.length - 1].t, k, -1]);
+  });
+  // At one instant: updates first, then departures, so a process counts at its last snapshot.
+  ev.sort((a, b) => a[0] - b[0] || (a[2] < 0 ? 1 : 0) - (b[2] < 0 ? 1 : 0));
+  const cur = new Float64Array(series.length);
+  let total = 0;
+  let best = -1;
+  let bestT = 0;
+  for (let i = 0; i < ev.length; i++) {
+    const [t, k, rss] = ev[i];
+    const v = rss < 0 ? 0 : rss;
+    total += v - cur[k];
+    cur[k] = v;
+    // Judge the total once all events of this instant are applied except departures.
+    const next = ev[i + 1];
+    if (rss >= 0 && (!next || next[0] !== t || next[2] < 0) && total > best) {
+      best = total;
+      bestT = t;
+    }
+  }
+  let who = 0;
+  let bytes = -1;
+  series.forEach((s, k) => {
+    const v = rssAt(s, bestT);
+    if (v > bytes) {
+      bytes = v;
+      who = k;
+    }
+  });
+  const s = series[who];
+  return { t: bestT, totalBytes: best, pid: s.pid, tool: s.tool, package: s.package, bytes, phase: s.tool === 'compile' ? phaseAt(ctx, s.pid, s.package, bestT) : null };
+}
+
+/** RSS of a series at time t (its latest snapshot at or before t), 0 outside its life. */
+export function rssAt(s: { points: { t: number; rss: number }[] }, t: number): number {
+  if (t < s.points[0].t || t > s.points[s.points.length - 1].t) return 0;
+  let v = 0;
+  for (const p of s.points) {
+    if (p.t > t) break;
+    v = p.rss;
+  }
+  return v;
 }
 
 /** One RSS series per process, tied to its tool run; falls back to the shim's per-run peak RSS. */

@@ -55,7 +55,8 @@ function heatSpec(title: string, subtitle: string[], rows: Row[], yField: string
     encoding: {
       x: { field: 'phase', type: 'ordinal' as const, sort: phases, title: 'compiler phase', axis: { labelAngle: -35 } },
       y: { field: yField, type: 'ordinal' as const, sort: ySort, title: yTitle },
-      color: { field: 'value', type: 'quantitative' as const, title: 'ms, or % of row', scale: { scheme: 'orangered' } },
+      // sqrt: one huge package (runtime) would otherwise wash out every other cell.
+      color: { field: 'value', type: 'quantitative' as const, title: 'ms, or % of row (sqrt)', scale: { scheme: 'orangered', type: 'sqrt' as const } },
       tooltip: [
         { field: yField, title: yTitle },
         { field: 'phase', title: 'phase' },

@@ -2,7 +2,7 @@
 // critical path outlined, over a band of how many runs were in flight
 // against the cores available. Question: where did the build wait?
 import { concurrency } from '../analyze/tool-runs.ts';
-import { base, ms, timeAxisX, timeScale, zoomX, type ChartResult, type Row } from './common.ts';
+import { base, ms, timeAxisX, timeScale, toolColorScale, zoomX, type ChartResult, type Row } from './common.ts';
 import type { ChartContext } from './context.ts';
 
 export const TIMELINE_QUESTION = 'Where did the build wait?';
@@ -71,7 +71,7 @@ export function timelineChart(ctx: ChartContext, name = 'timeline', endNs?: numb
           y: { field: 'lane', type: 'ordinal' as const, title: 'worker lane', axis: { labelFontSize: 9 } },
           x,
           x2: { field: 'end_ms' },
-          color: { field: 'tool', type: 'nominal' as const, title: 'tool', scale: { scheme: 'tableau10' } },
+          color: { field: 'tool', type: 'nominal' as const, title: 'tool', scale: toolColorScale(ctx.runs.map((r) => r.tool)) },
           stroke: {
             condition: { test: 'datum.critical', value: '#d62728' },
             value: null,
