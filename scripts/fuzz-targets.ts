@@ -9,6 +9,7 @@ import { checkManifest } from '../src/bundle/manifest-check.ts';
 import { readerCases, readerSeeds, type ReaderCase } from './fuzz-reader.ts';
 import { structuredNoise } from './fuzz-inputs.ts';
 import { validManifest } from './hostile-cases.ts';
+import { discoveredImporterTargets, IMPORTER_TARGETS } from './fuzz-importers.ts';
 
 export interface FuzzContext {
   repo: string;
@@ -20,6 +21,8 @@ export interface FuzzTarget<T = unknown> {
   name: string;
   /** What the target exercises, for the report. */
   what: string;
+  /** Loads seeds (sample bundles, fixtures) before the run. */
+  prepare?(ctx: FuzzContext): Promise<void>;
   arbitrary(ctx: FuzzContext): fc.Arbitrary<T>;
   /** Runs one case; returns an outcome label ('ok', 'warnings', …); throws only GbpError. */
   run(input: T, ctx: FuzzContext): Promise<string>;
@@ -73,8 +76,13 @@ const manifest: FuzzTarget<unknown> = {
   bytes: (v) => Buffer.from(JSON.stringify(v) ?? 'undefined'),
 };
 
-/** All targets, in the order the fuzzer runs them. Importer targets join as importers land. */
-export const TARGETS: FuzzTarget<any>[] = [reader, manifest];
+/** The targets that need no discovery, in the order the fuzzer runs them. */
+export const TARGETS: FuzzTarget<any>[] = [reader, manifest, ...IMPORTER_TARGETS];
+
+/** Every target: the fixed ones, then a generic one per importer without its own. */
+export async function allTargets(repo: string): Promise<FuzzTarget<any>[]> {
+  return [...TARGETS, ...(await discoveredImporterTargets(repo))];
+}
 
 /** Paths in the sandbox that should not be there: anything outside in/ and tmp/, anything left in tmp/. */
 export function strayFiles(ctx: FuzzContext): string[] {

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GbpError } from '../src/errors.ts';
-import { makeSandbox, strayFiles, TARGETS, type FuzzContext } from './fuzz-targets.ts';
+import { allTargets, makeSandbox, strayFiles, type FuzzContext } from './fuzz-targets.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +30,7 @@ const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 2 **
 const timeout = Number(values['timeout-ms']);
 const maxRssMb = Number(values['max-rss-mb']);
 const wanted = values.target?.flatMap((t) => t.split(','));
+const TARGETS = await allTargets(new URL('..', import.meta.url).pathname);
 const targets = wanted ? TARGETS.filter((t) => wanted.includes(t.name)) : TARGETS;
 if (!(cases > 0) || (wanted && targets.length !== wanted.length)) {
   console.error(`usage: fuzz.ts --cases N [--target ${TARGETS.map((t) => t.name).join('|')}] [--seed S]`);
@@ -59,6 +60,7 @@ for (const t of targets) {
   let n = 0;
   const started = performance.now();
   let failure: string | null = null;
+  await t.prepare?.(ctx);
   const arb = t.arbitrary(ctx);
   try {
     await fc.assert(
