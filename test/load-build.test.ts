@@ -2,12 +2,13 @@
 // in the model on one time base, partial bundles yield what they hold.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadBuild } from '../src/importers/index.ts';
 import { rfc3339ToEpochNs } from '../src/importers/time.ts';
 import { ENTRY } from '../src/bundle/format.ts';
+import { isGbpError } from '../src/errors.ts';
 import { buildRawInputs, haveGo, GO_126, type RawInputs } from './go-raw-inputs.ts';
 import { packBundle, testManifest } from './pack-bundle.ts';
 
@@ -73,4 +74,22 @@ test('a damaged entry becomes warnings with entry and line, the rest still loads
       [ENTRY.compileBench, 2],
     ],
   );
+});
+
+test('every hostile bundle either loads (with --partial) or fails with a GbpError, never a crash', async () => {
+  const dir = new URL('./hostile/', import.meta.url).pathname;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.gbp.tgz'));
+  assert.ok(files.length > 20);
+  let loaded = 0;
+  for (const f of files) {
+    try {
+      const m = await loadBuild(path.join(dir, f), { read: { partial: true } });
+      loaded++;
+      // Every warning names its entry and says something.
+      for (const w of m.warnings) assert.ok(w.entry && w.message, `${f}: ${JSON.stringify(w)}`);
+    } catch (e) {
+      assert.ok(isGbpError(e), `${f}: ${(e as Error)?.stack}`);
+    }
+  }
+  assert.ok(loaded > 0);
 });
