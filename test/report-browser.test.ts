@@ -37,6 +37,8 @@ test('report with a comparison renders every chart in headless Chromium, offline
     // The hostile name shows as text and adds no element: 1 JSON block + 3 libraries + boot.
     assert.ok(page.bodyText.includes(HOSTILE));
     assert.equal(page.scriptElements, 5);
+    // Interactive: hovering a bar of the first chart shows its tooltip.
+    assert.match(page.tooltip, /package/);
     const png1 = readFileSync(png);
     assert.equal(png1.subarray(1, 4).toString(), 'PNG');
   } finally {

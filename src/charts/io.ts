@@ -66,23 +66,46 @@ export function ioChart(ctx: ChartContext, buckets = 120): ChartResult {
     resolve: { scale: { x: 'independent' as const } },
     vconcat: [
       {
-        width: 700,
-        height: { step: 12 },
+        // Bytes and syscalls side by side, per package (a few big reads and many small ones look alike in bytes).
         data: { values: rows },
-        mark: { type: 'bar' as const },
-        encoding: {
-          y: { field: 'package', type: 'nominal' as const, sort: order, title: null },
-          yOffset: { field: 'direction', type: 'nominal' as const },
-          x: { field: 'mb', type: 'quantitative' as const, title: 'MB (read and write)' },
-          color,
-          tooltip: [
+        hconcat: [
+          {
+            width: 520,
+            height: { step: 12 },
+            mark: { type: 'bar' as const },
+            encoding: {
+              y: { field: 'package', type: 'nominal' as const, sort: order, title: null },
+              yOffset: { field: 'direction', type: 'nominal' as const },
+              x: { field: 'mb', type: 'quantitative' as const, title: 'MB read / written' },
+              color,
+              tooltip: [
             { field: 'package', title: 'package' },
             { field: 'tool', title: 'tool' },
             { field: 'direction', title: 'direction' },
             { field: 'mb', title: 'MB', format: ',.2f' },
             { field: 'syscalls', title: 'syscalls', format: ',' },
           ],
-        },
+            },
+          },
+          {
+            width: 260,
+            height: { step: 12 },
+            mark: { type: 'bar' as const },
+            encoding: {
+              y: { field: 'package', type: 'nominal' as const, sort: order, title: null, axis: null },
+              yOffset: { field: 'direction', type: 'nominal' as const },
+              x: { field: 'syscalls', type: 'quantitative' as const, title: 'read / write syscalls' },
+              color,
+              tooltip: [
+            { field: 'package', title: 'package' },
+            { field: 'tool', title: 'tool' },
+            { field: 'direction', title: 'direction' },
+            { field: 'mb', title: 'MB', format: ',.2f' },
+            { field: 'syscalls', title: 'syscalls', format: ',' },
+          ],
+            },
+          },
+        ],
       },
       {
         width: 900,
