@@ -135,3 +135,16 @@ test('CSV tables escape formulae and keep hostile names as text', () => {
   assert.match(csv, /^"'=HYPERLINK\(""http:\/\/x""\)",1$/m);
   assert.ok(csv.includes(HOSTILE));
 });
+
+test('compare: per-package deltas equal the difference of action durations summed here', () => {
+  const c = charts(true).find((x) => x.name === 'compare')!;
+  const sum = (m: ReturnType<typeof reportModel>, p: string) => m.actions.filter((a) => a.package === p).reduce((s, a) => s + (a.done! - a.start!), 0);
+  const base = reportModel(1.5);
+  const now = reportModel();
+  for (const r of c.rows) {
+    const want = (sum(now, String(r.package)) - sum(base, String(r.package))) / 1e6;
+    assert.ok(Math.abs(Number(r.delta_ms) - want) < 0.01, `${r.package}: ${r.delta_ms} vs ${want}`);
+    // Every package is a third faster than its 1.5× slower base: beyond any noise threshold.
+    assert.equal(r.verdict, 'improvement');
+  }
+});
