@@ -69,7 +69,12 @@ export interface Manifest {
     /** Environment variables that shape a Go build (GO*, CGO_*, CC, …). */
     env: Record<string, string>;
   };
-  perf: { event: string | null; frequency: number | null };
+  /**
+   * perf settings. `clock` is the clock perf stamped samples with (`-k`):
+   * `CLOCK_MONOTONIC`, so a `perf script` time of S seconds is epoch ns
+   * S*1e9 + host.monoToEpochNs (the same clock as every other time here).
+   */
+  perf: { event: string | null; frequency: number | null; clock?: string | null };
   collectors: Record<string, CollectorInfo>;
 }
 

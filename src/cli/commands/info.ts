@@ -1,0 +1,40 @@
+// gbp info [--json] BUNDLE: what a bundle holds, in a few lines.
+import type { Command } from 'commander';
+import { openBundle } from '../../bundle/reader.ts';
+import { summarizeBundle, type BundleSummary } from '../../bundle/summary.ts';
+
+export function registerInfo(program: Command): void {
+  program
+    .command('info')
+    .description('summarize a bundle: the build, the collectors, what was counted')
+    .option('--json', 'machine-readable output')
+    .argument('<bundle>', 'a *.gbp.tgz written by gbp capture')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const b = await openBundle(file);
+      try {
+        const s = await summarizeBundle(b);
+        process.stdout.write(opts.json ? JSON.stringify(s, null, 2) + '\n' : human(s));
+      } finally {
+        await b.close();
+      }
+    });
+}
+
+function human(s: BundleSummary): string {
+  const sec = (ns: number) => `${(ns / 1e9).toFixed(2)} s`;
+  const lines = [
+    `${s.file}: ${s.format.name} v${s.format.version}, written by ${s.toolkit}${s.complete ? '' : `  [INCOMPLETE: ${s.incompleteReason ?? 'unknown'}]`}`,
+    `build:    ${s.build.argv.join(' ')}`,
+    `          in ${s.build.cwd}, started ${new Date(Number(BigInt(s.build.startNs) / 1_000_000n)).toISOString()}`,
+    `result:   ${s.build.signal ? `killed by ${s.build.signal}` : `exit ${s.build.exitCode}`} after ${sec(s.build.wallNs)}`,
+    `go:       ${s.build.goVersion || '(unknown)'}`,
+    `host:     ${s.host.hostname}, ${s.host.cores} cores, ${s.host.kernel}`,
+    `perf:     ${s.perf.event ? `${s.perf.event} at ${s.perf.frequency} Hz` : 'none'}`,
+    `counts:   ${s.counts.packages ?? '?'} packages in go list; ${Object.values(s.counts.invocations).reduce((a, b) => a + b, 0)} tool runs (+${s.counts.probes} version probes)`,
+    `          ${Object.entries(s.counts.invocations).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${n}`).join(', ') || 'no tool runs'}`,
+    `          ${s.counts.procSamples ?? 0} /proc samples of ${s.counts.procPids ?? 0} processes; ${s.counts.perfSamples ?? 0} perf samples`,
+    'collectors:',
+    ...Object.entries(s.collectors).map(([k, v]) => `  ${k.padEnd(13)} ${v.status.padEnd(8)}${v.reason ? ` ${v.reason}` : ''}`),
+  ];
+  return lines.join('\n') + '\n';
+}
