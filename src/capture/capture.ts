@@ -11,7 +11,7 @@ import { ENTRY, FORMAT_NAME, FORMAT_VERSION, type CollectorInfo, type Manifest }
 import { createBundleWriter } from '../bundle/writer.ts';
 import { GbpError } from '../errors.ts';
 import { TOOLKIT_VERSION } from '../version.ts';
-import { planGoCommand } from './go-args.ts';
+import { checkGoCommand, planGoCommand } from './go-args.ts';
 import { buildEnv, hostInfo, makeClock, measureMonoToEpochNs } from './host.ts';
 import { findOnPath, perfBuildIds, perfRecordArgv, perfScriptGz, probePerf, PERF_CLOCK, type PerfMode } from './perf.ts';
 import { startProcSampler } from './proc-sampler.ts';
@@ -89,6 +89,7 @@ export function startCapture(opts: CaptureOptions, hooks: CaptureHooks = {}): Ca
 
 async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildProcess) => void, interrupted: () => NodeJS.Signals | null): Promise<CaptureResult> {
   if (o.argv.length === 0) throw new GbpError('usage', 'capture needs a command after --, e.g. gbp capture -o b.gbp.tgz -- go build ./...');
+  checkGoCommand(o.argv);
   const goBin = findOnPath(o.argv[0], o.env.PATH ?? '');
   if (!goBin) throw new GbpError('capture', `${o.argv[0]}: command not found (is Go installed and on PATH?)`);
   if (!Number.isInteger(o.intervalMs) || o.intervalMs < 1) throw new GbpError('usage', `--interval must be a positive number of milliseconds, got ${o.intervalMs}`);

@@ -97,13 +97,18 @@ export interface PlanInputs {
   outDir: string;
 }
 
-/** Builds the effective go command line; throws a usage GbpError for commands we cannot profile. */
-export function planGoCommand(inp: PlanInputs): GoPlan {
-  const { argv, cwd } = inp;
+/** Throws a usage GbpError unless argv is `go build|install|test ...`. */
+export function checkGoCommand(argv: string[]): void {
   if (argv.length < 2 || !(SUPPORTED_SUBCOMMANDS as readonly string[]).includes(argv[1])) {
     const got = argv.length ? argv.slice(0, 2).join(' ') : '(nothing)';
     throw new GbpError('usage', `capture needs a go build, go install or go test command after '--', got: ${got}`);
   }
+}
+
+/** Builds the effective go command line; throws a usage GbpError for commands we cannot profile. */
+export function planGoCommand(inp: PlanInputs): GoPlan {
+  const { argv, cwd } = inp;
+  checkGoCommand(argv);
   const [goCmd, sub, ...rest] = argv;
   const benchFile = path.join(inp.outDir, 'compile-bench.txt');
   let actionGraphFile = path.join(inp.outDir, 'actiongraph.json');

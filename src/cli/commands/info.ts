@@ -1,16 +1,16 @@
 // gbp info [--json] BUNDLE: what a bundle holds, in a few lines.
 import type { Command } from 'commander';
-import { openBundle } from '../../bundle/reader.ts';
+import { addBundleOptions, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
 import { summarizeBundle, type BundleSummary } from '../../bundle/summary.ts';
 
 export function registerInfo(program: Command): void {
-  program
+  const cmd = program
     .command('info')
     .description('summarize a bundle: the build, the collectors, what was counted')
     .option('--json', 'machine-readable output')
-    .argument('<bundle>', 'a *.gbp.tgz written by gbp capture')
-    .action(async (file: string, opts: { json?: boolean }) => {
-      const b = await openBundle(file);
+    .argument('<bundle>', 'a *.gbp.tgz written by gbp capture');
+  addBundleOptions(cmd).action(async (file: string, opts: { json?: boolean } & BundleFlags) => {
+      const b = await openBundleFromFlags(file, opts);
       try {
         const s = await summarizeBundle(b);
         process.stdout.write(opts.json ? JSON.stringify(s, null, 2) + '\n' : human(s));
