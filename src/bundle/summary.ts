@@ -7,6 +7,7 @@ import { createGunzip } from 'node:zlib';
 import type { Bundle } from './reader.ts';
 import { ENTRY, PROC_FRAME, PROC_HEADER } from './format.ts';
 
+/** What `gbp info --json` prints: manifest facts plus counts from scans of the entries. */
 export interface BundleSummary {
   file: string;
   format: { name: string; version: number };

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { GbpError } from '../errors.ts';
 
+/** A bundle being written: add entries, then finish (atomic rename) or abort. */
 export interface BundleWriter {
   /** The temporary file being written (removed by abort, renamed by finish). */
   readonly tmpPath: string;

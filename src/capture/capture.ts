@@ -17,6 +17,7 @@ import { findOnPath, perfBuildIds, perfRecordArgv, perfScriptGz, probePerf, PERF
 import { startProcSampler } from './proc-sampler.ts';
 import { collectRuns, EVENTS_FILE, writeShim } from './shim.ts';
 
+/** What to capture and how: the go command, output path, perf and /proc settings. */
 export interface CaptureOptions {
   /** Output bundle path. */
   out: string;
@@ -31,6 +32,7 @@ export interface CaptureOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/** Defaults: perf auto at 999 Hz, /proc every 20 ms, this process's cwd and environment. */
 export const DEFAULT_CAPTURE_OPTIONS: Omit<CaptureOptions, 'out' | 'argv'> = {
   perf: 'auto',
   perfFrequency: 999,
@@ -39,6 +41,7 @@ export const DEFAULT_CAPTURE_OPTIONS: Omit<CaptureOptions, 'out' | 'argv'> = {
   env: process.env,
 };
 
+/** Progress counters while the build runs (tools and packages, counts). */
 export interface CaptureProgress {
   toolsStarted: number;
   toolsDone: number;
@@ -47,6 +50,7 @@ export interface CaptureProgress {
   packagesTotal: number | null;
 }
 
+/** Callbacks for the build's own output and for progress; all optional. */
 export interface CaptureHooks {
   /** The build's own output, as it comes (the CLI passes it on unchanged). */
   stdout?(chunk: Buffer): void;
@@ -54,6 +58,7 @@ export interface CaptureHooks {
   progress?(p: CaptureProgress): void;
 }
 
+/** What a finished capture returns: the exit code to use, the manifest written, the bundle path. */
 export interface CaptureResult {
   /** What `gbp capture` should exit with: the build's code, or non-zero when interrupted. */
   exitCode: number;
@@ -61,6 +66,7 @@ export interface CaptureResult {
   out: string;
 }
 
+/** A running capture: its result, and a way to interrupt it. */
 export interface CaptureHandle {
   result: Promise<CaptureResult>;
   /** Forwards a signal to the build and marks the bundle incomplete. */
