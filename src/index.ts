@@ -21,6 +21,7 @@ export { parseCompileBench, detectCompileBench, isAggregatePhase, DEFAULT_COMPIL
 export { parseGoTrace, detectGoTrace, DEFAULT_GO_TRACE_OPTIONS, type GoTraceOptions } from './importers/go-trace.ts';
 export { processOf, actionModesForTool } from './importers/join.ts';
 export { runCosts, DEFAULT_RUN_COST_OPTIONS, type RunCost, type RunCostOptions } from './analyze/run-costs.ts';
+export { modelFacts, type ModelFacts } from './analyze/model-facts.ts';
 export { stagesProfile, STAGES_SAMPLE_TYPES } from './exporters/stages-pprof.ts';
 export { phasesProfile } from './exporters/phases-pprof.ts';
 export { writePprofFiles, type PprofFilesResult } from './exporters/pprof-files.ts';

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadBuild } from '../src/importers/index.ts';
+import { modelFacts } from '../src/analyze/model-facts.ts';
 import { rfc3339ToEpochNs } from '../src/importers/time.ts';
 import { ENTRY } from '../src/bundle/format.ts';
 import { isGbpError } from '../src/errors.ts';
@@ -47,6 +48,12 @@ test('a bundle of a real build: every entry read, times relative to the manifest
   assert.ok(m.trace.length > 0);
   assert.equal(m.output.stdout, 'out\n');
   assert.equal(m.cpu, null);
+  const f = modelFacts(m);
+  const raw = JSON.parse(readFileSync(r.actionGraph, 'utf8')) as { Cmd: string[] | null }[];
+  assert.deepEqual(
+    [f.packages, f.roots.sort(), f.actions, f.actionsRun, f.compiledPackages, f.warningCount],
+    [m.packages.size, [...r.roots].sort(), raw.length, raw.filter((a) => a.Cmd?.length).length, 3, 0],
+  );
 });
 
 test('a partial bundle (manifest and compile bench only) yields what it holds', { skip: !haveGo(GO_126) }, async () => {
