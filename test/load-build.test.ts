@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadBuild } from '../src/importers/index.ts';
 import { modelFacts } from '../src/analyze/model-facts.ts';
+import { openBundle } from '../src/bundle/reader.ts';
+import { summarizeBundle } from '../src/bundle/summary.ts';
+import { assertGolden } from './golden.ts';
 import { rfc3339ToEpochNs } from '../src/importers/time.ts';
 import { ENTRY } from '../src/bundle/format.ts';
 import { isGbpError } from '../src/errors.ts';
@@ -100,3 +103,25 @@ test('every hostile bundle either loads (with --partial) or fails with a GbpErro
   }
   assert.ok(loaded > 0);
 });
+
+for (const name of ['nethttp', 'nethttp-go119', 'cgomod', 'broken']) {
+  test(`sample ${name}: the model agrees with gbp info's raw counts; golden facts`, async () => {
+    const file = new URL(`../samples/${name}.gbp.tgz`, import.meta.url).pathname;
+    const b = await openBundle(file);
+    try {
+      const s = await summarizeBundle(b); // streaming scans of the raw entries, not the importers
+      const m = await loadBuild(b);
+      const f = modelFacts(m);
+      assert.equal(f.warningCount, 0, JSON.stringify(f.warnings));
+      assert.equal(f.packages, s.counts.packages);
+      assert.equal(f.toolRuns, Object.values(s.counts.invocations).reduce((a, b) => a + b, 0));
+      assert.equal(f.probes, s.counts.probes);
+      assert.equal(f.procPoints, s.counts.procSamples);
+      // Every tool run with a package joins an action (gcc -### probes have none).
+      assert.equal(f.toolRunsJoined, m.invocations.filter((i) => !i.probe && i.importPath).length);
+      assertGolden(new URL(`./fixtures/goldens/${name}.model.json`, import.meta.url).pathname, JSON.stringify({ ...f, cpuSamples: undefined }, null, 1) + '\n');
+    } finally {
+      await b.close();
+    }
+  });
+}
