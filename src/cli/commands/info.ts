@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { addBundleOptions, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
 import { summarizeBundle, type BundleSummary } from '../../bundle/summary.ts';
+import { loadBuild } from '../../importers/index.ts';
+import { modelFacts, type ModelFacts } from '../../analyze/model-facts.ts';
 
 export function registerInfo(program: Command): void {
   const cmd = program
@@ -13,7 +15,9 @@ export function registerInfo(program: Command): void {
       const b = await openBundleFromFlags(file, opts);
       try {
         const s = await summarizeBundle(b);
-        process.stdout.write(opts.json ? JSON.stringify(s, null, 2) + '\n' : human(s));
+        // What the importers made of it, beside the raw counts above (which do not use them).
+        const model = modelFacts(await loadBuild(b));
+        process.stdout.write(opts.json ? JSON.stringify({ ...s, model }, null, 2) + '\n' : human(s) + humanModel(model));
       } finally {
         await b.close();
       }
@@ -36,5 +40,18 @@ function human(s: BundleSummary): string {
     'collectors:',
     ...Object.entries(s.collectors).map(([k, v]) => `  ${k.padEnd(13)} ${v.status.padEnd(8)}${v.reason ? ` ${v.reason}` : ''}`),
   ];
+  return lines.join('\n') + '\n';
+}
+
+const WARNINGS_SHOWN = 5;
+
+function humanModel(f: ModelFacts): string {
+  const lines = [
+    `model:    ${f.packages} packages (${f.roots.length} named on the command line), ${f.actions} actions (${f.actionsRun} ran commands)`,
+    `          ${f.toolRuns} tool runs, ${f.toolRunsJoined} joined to their action; ${f.processes} processes in /proc; ${f.compiledPackages} packages with compiler phases; ${f.traceSpans} trace spans${f.cpuSamples === null ? '' : `; ${f.cpuSamples} CPU samples`}`,
+    `warnings: ${f.warningCount === 0 ? 'none' : f.warningCount}`,
+    ...f.warnings.slice(0, WARNINGS_SHOWN).map((w) => `  ${w.entry}${w.line ? `:${w.line}` : ''}: ${w.message}`),
+  ];
+  if (f.warningCount > WARNINGS_SHOWN) lines.push(`  … ${f.warningCount - WARNINGS_SHOWN} more (gbp info --json lists ${f.warnings.length})`);
   return lines.join('\n') + '\n';
 }
