@@ -18,7 +18,12 @@ export const ENTRY = {
   perfData: 'perf/perf.data', // raw `perf record -g`
   perfScript: 'perf/script.txt.gz', // `perf script` text, gzip'd
   perfBuildIds: 'perf/buildids.txt', // `perf buildid-list`
-  symbolsDir: 'symbols/', // symbols/<build-id>.json.gz sidecars
+  // symbols/<key>.json.gz: one symbol sidecar per sampled binary (src/symbols/sidecar.ts,
+  // format 'gbp-symbols' v1): gzip'd JSON with the binary's identity (path, size, build-id),
+  // PT_LOAD segments, its whole function table, and full frames (file, line, inlined calls)
+  // for the addresses perf sampled. <key> is the GNU build-id hex, else `go-<Go build ID>`
+  // with '/' turned into '.', else `sha1-<hex of the file>`.
+  symbolsDir: 'symbols/',
   stdout: 'build/stdout.txt',
   stderr: 'build/stderr.txt',
 } as const;

@@ -1,0 +1,97 @@
+// One binary's symbols behind one interface, whether they come from the ELF
+// file itself (pclntab for Go, .symtab/.dynsym otherwise) or from a sidecar.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { openElf, PT_LOAD, type ElfFile, type ElfSymbol } from './elf.ts';
+import { readPclntab, type SourceFrame } from './pclntab.ts';
+
+export type { SourceFrame } from './pclntab.ts';
+
+/** Who a binary is: the ids we match on, where it was, how big. */
+export interface BinaryIdentity {
+  path: string;
+  size: number;
+  /** The key we match on: GNU build-id hex, else `go-<Go build ID>`, else `sha1-<hex of the file>`. */
+  buildId: string;
+  gnuBuildId: string | null;
+  goBuildId: string | null;
+}
+
+/** [file offset, link-time vaddr, file size] of each PT_LOAD segment. */
+export type LoadSegment = [offset: number, vaddr: number, filesz: number];
+
+/** Resolves link-time addresses of one binary to source frames. */
+export interface SymbolTable {
+  identity: BinaryIdentity;
+  /** `go` when names come from a pclntab, `elf` from .symtab/.dynsym. */
+  kind: 'go' | 'elf';
+  loads: LoadSegment[];
+  /** Frames at a link-time address, innermost first; [] when unknown. */
+  frames(vaddr: number): SourceFrame[];
+  close(): void;
+}
+
+/** Link-time vaddr of a file offset (what `perf script` prints for user DSOs: ip - map start + map pgoff). */
+export function fileOffsetToVaddr(loads: LoadSegment[], offset: number): number | null {
+  for (const [off, vaddr, filesz] of loads) {
+    if (offset >= off && offset < off + filesz) return vaddr + (offset - off);
+  }
+  return null;
+}
+
+/** The match key of a binary; falls back to a content hash when it carries no build-id note. */
+export function identityOf(elf: ElfFile): BinaryIdentity {
+  const buildId = elf.gnuBuildId ?? (elf.goBuildId ? `go-${elf.goBuildId}` : `sha1-${createHash('sha1').update(readFileSync(elf.path)).digest('hex')}`);
+  return { path: elf.path, size: elf.size, buildId, gnuBuildId: elf.gnuBuildId, goBuildId: elf.goBuildId };
+}
+
+/** Opens a binary and reads its symbols (pclntab when present, else ELF function symbols). */
+export function openBinarySymbols(path: string): SymbolTable {
+  const elf = openElf(path);
+  try {
+    const identity = identityOf(elf);
+    const loads: LoadSegment[] = elf.segments.filter((s) => s.type === PT_LOAD).map((s) => [s.offset, s.vaddr, s.filesz]);
+    const pcln = readPclntab(elf);
+    const syms = pcln ? null : elf.functionSymbols();
+    // A cgo binary holds C functions outside the pclntab: fall back to its symbols there.
+    let cSyms: ElfSymbol[] | null = null;
+    const elfFrames = (list: ElfSymbol[], vaddr: number): SourceFrame[] => {
+      const s = findSymbol(list, vaddr);
+      return s ? [{ name: s.name, file: '', line: 0, inlined: false }] : [];
+    };
+    return {
+      identity,
+      kind: pcln ? 'go' : 'elf',
+      loads,
+      frames(vaddr) {
+        if (!pcln) return elfFrames(syms!, vaddr);
+        const f = pcln.frames(vaddr);
+        if (f.length) return f;
+        cSyms ??= elf.functionSymbols();
+        return elfFrames(cSyms, vaddr);
+      },
+      close: () => elf.close(),
+    };
+  } catch (e) {
+    elf.close();
+    throw e;
+  }
+}
+
+/** The symbol containing vaddr; a zero-size symbol covers up to the next one. */
+export function findSymbol(list: ElfSymbol[], vaddr: number): ElfSymbol | null {
+  let lo = 0;
+  let hi = list.length - 1;
+  let at = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].addr <= vaddr) {
+      at = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  if (at < 0) return null;
+  const s = list[at];
+  if (s.size > 0 ? vaddr < s.addr + s.size : at + 1 < list.length) return s;
+  return null;
+}

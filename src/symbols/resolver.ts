@@ -1,0 +1,141 @@
+// Names raw perf frames: finds the symbols of a DSO in this order: the bundle's
+// sidecar, the binary at its recorded path when its build-id matches, then
+// `--binaries DIR` and `--goroot DIR`. A binary whose build-id differs from the
+// recorded one is reported as a warning and never used.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Frame, Warning } from '../model/types.ts';
+import { isGbpError } from '../errors.ts';
+import { fileOffsetToVaddr, openBinarySymbols, type SourceFrame, type SymbolTable } from './binary.ts';
+import { decodeSidecar, sidecarTable, type SidecarJson } from './sidecar.ts';
+import { ENTRY } from '../bundle/format.ts';
+import type { Bundle } from '../bundle/reader.ts';
+
+export interface ResolverOptions {
+  /** Try the binary at the path perf recorded (default true). */
+  localBinaries: boolean;
+  /** Folder of copies of the binaries, looked up by base name and by full path under it. */
+  binariesDir: string | null;
+  /** A GOROOT whose `bin/` and `pkg/tool/<os_arch>/` stand in for the recorded toolchain. */
+  goroot: string | null;
+}
+
+export const DEFAULT_RESOLVER_OPTIONS: ResolverOptions = { localBinaries: true, binariesDir: null, goroot: null };
+
+/** A frame as perf printed it: `addr` is hex (file offset for user DSOs, as `perf script` prints it). */
+export interface RawFrameLike {
+  addr: string;
+  dso: string;
+}
+
+export class SymbolResolver {
+  readonly warnings: Warning[] = [];
+  private readonly tables = new Map<string, SymbolTable | null>();
+  private readonly sidecars = new Map<string, SidecarJson>();
+  private readonly opts: ResolverOptions;
+
+  /**
+   * `sidecars` come from the bundle; `buildIds` maps a DSO path to its recorded
+   * build-id (from `perf/buildids.txt`), used to verify binaries on disk.
+   */
+  constructor(sidecars: SidecarJson[] = [], private readonly buildIds = new Map<string, string>(), opts: Partial<ResolverOptions> = {}) {
+    this.opts = { ...DEFAULT_RESOLVER_OPTIONS, ...opts };
+    for (const s of sidecars) {
+      this.sidecars.set(s.identity.path, s);
+      if (!this.buildIds.has(s.identity.path)) this.buildIds.set(s.identity.path, s.identity.buildId);
+    }
+  }
+
+  /** Frames for a file offset in `dso`, innermost first; null when the DSO has no symbols here. */
+  resolveOffset(dso: string, fileOffset: number): SourceFrame[] | null {
+    const t = this.table(dso);
+    if (!t) return null;
+    const vaddr = fileOffsetToVaddr(t.loads, fileOffset);
+    if (vaddr === null) return null;
+    const f = t.frames(vaddr);
+    return f.length ? f : null;
+  }
+
+  /** Model frames for a raw perf frame (innermost first), or null to keep it as it is (address and DSO). */
+  resolve(raw: RawFrameLike): Frame[] | null {
+    if (!raw.dso.startsWith('/') || !/^(0x)?[0-9a-f]{1,13}$/i.test(raw.addr)) return null;
+    const f = this.resolveOffset(raw.dso, parseInt(raw.addr, 16));
+    if (!f) return null;
+    return f.map((s) => ({ name: s.name, dso: raw.dso, addr: raw.addr, ...(s.file ? { file: s.file } : {}), ...(s.line ? { line: s.line } : {}), named: true }));
+  }
+
+  /** The symbol table serving `dso`, or null (cached, so each DSO is looked up once). */
+  table(dso: string): SymbolTable | null {
+    if (this.tables.has(dso)) return this.tables.get(dso)!;
+    const t = this.lookup(dso);
+    this.tables.set(dso, t);
+    return t;
+  }
+
+  close(): void {
+    for (const t of this.tables.values()) t?.close();
+    this.tables.clear();
+  }
+
+  private lookup(dso: string): SymbolTable | null {
+    const side = this.sidecars.get(dso);
+    if (side) return sidecarTable(side);
+    const want = this.buildIds.get(dso) ?? null;
+    const candidates: string[] = [];
+    if (this.opts.localBinaries) candidates.push(dso);
+    if (this.opts.binariesDir) candidates.push(path.join(this.opts.binariesDir, path.basename(dso)), path.join(this.opts.binariesDir, dso));
+    if (this.opts.goroot) {
+      // /usr/lib/go-1.19/pkg/tool/linux_amd64/compile -> GOROOT/pkg/tool/linux_amd64/compile
+      const tool = /\/pkg\/tool\/([^/]+)\/([^/]+)$/.exec(dso);
+      const bin = /\/bin\/(go|gofmt)$/.exec(dso);
+      if (tool) candidates.push(path.join(this.opts.goroot, 'pkg', 'tool', tool[1], tool[2]));
+      if (bin) candidates.push(path.join(this.opts.goroot, 'bin', bin[1]));
+    }
+    for (const file of [...new Set(candidates)]) {
+      if (!existsSync(file)) continue;
+      let t: SymbolTable;
+      try {
+        t = openBinarySymbols(file);
+      } catch (e) {
+        if (!isGbpError(e)) throw e;
+        this.warn(dso, `cannot read symbols of ${file}: ${e.message}`);
+        continue;
+      }
+      const got = t.identity.buildId;
+      if (want && got !== want) {
+        this.warn(dso, `build-id mismatch: ${file} has ${got}, the recording has ${want}; not used`);
+        t.close();
+        continue;
+      }
+      if (!want) this.warn(dso, `no build-id recorded for ${dso}; used ${file} (${got}) unverified`);
+      return t;
+    }
+    return null;
+  }
+
+  private warn(dso: string, message: string) {
+    this.warnings.push({ entry: dso, message });
+  }
+}
+
+/** Parses `perf buildid-list` output: `<hex build-id> <path>` per line. */
+export function parseBuildIds(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    // 4a5a9b0affb66c437abcd455d2738af879985fa9 [kernel.kallsyms]
+    const m = /^([0-9a-f]{2,128})\s+(.+)$/.exec(line.trim());
+    if (m) out.set(m[2], m[1]);
+  }
+  return out;
+}
+
+/** A resolver over a bundle's `symbols/` sidecars and `perf/buildids.txt`. */
+export async function resolverForBundle(bundle: Bundle, opts: Partial<ResolverOptions> = {}): Promise<SymbolResolver> {
+  const sidecars: SidecarJson[] = [];
+  for (const entry of bundle.entries.keys()) {
+    if (entry.startsWith(ENTRY.symbolsDir) && entry.endsWith('.json.gz')) sidecars.push(decodeSidecar(await readFile(bundle.file(entry)), { file: bundle.path, entry }));
+  }
+  const ids = bundle.has(ENTRY.perfBuildIds) ? parseBuildIds(await bundle.text(ENTRY.perfBuildIds)) : new Map<string, string>();
+  return new SymbolResolver(sidecars, ids, opts);
+}
