@@ -2,12 +2,13 @@
 // checked against independent counts of the raw entries.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openBundle, type Bundle } from '../src/bundle/reader.ts';
 import { ENTRY, type Manifest, type ToolexecRecord } from '../src/bundle/format.ts';
 import { probePerf } from '../src/capture/perf.ts';
-import { gbp, goEnv, perfSamplePids, procFramePids, tempDir, TINY_MODULE, writeTree } from './capture-fixture.ts';
+import { GBP, gbp, goEnv, perfSamplePids, procFramePids, tempDir, TINY_MODULE, writeTree } from './capture-fixture.ts';
 
 let work: string;
 let mod: string;
@@ -227,4 +228,14 @@ test('missing go, unwritable output, --perf on without perf: one clear line, non
     assert.match(r.stderr, want);
   }
   assert.deepEqual(readdirSync(work).filter((n) => /^x\d|\.gbp-tmp-/.test(n)), [], 'no bundle and no temporary file left behind');
+});
+
+test('progress goes to stderr only on a terminal', async () => {
+  // `script` gives gbp a pseudo-terminal; its output is what the terminal showed.
+  const out = path.join(work, 'tty.gbp.tgz');
+  const cmd = [process.execPath, GBP, 'capture', '-o', out, '--perf', 'off', '--', 'go', 'build', './...'].map((a) => `'${a}'`).join(' ');
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: mod, env: goEnv(path.join(work, 'cache1')), encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /gbp: \d+ tools done, \d+\/\d+ packages compiled/);
+  assert.ok(existsSync(out));
 });

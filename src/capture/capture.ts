@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { ENTRY, FORMAT_NAME, FORMAT_VERSION, type CollectorInfo, type Manifest } from '../bundle/format.ts';
+import { countListPackages } from '../bundle/summary.ts';
 import { createBundleWriter } from '../bundle/writer.ts';
 import { GbpError } from '../errors.ts';
 import { TOOLKIT_VERSION } from '../version.ts';
@@ -129,6 +130,10 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
     const argv = perf ? [...perfRecordArgv(perf.perf!, perf.event!, o.perfFrequency, perfData), ...plan.effectiveArgv] : plan.effectiveArgv;
 
     const progress: CaptureProgress = { toolsStarted: 0, toolsDone: 0, packagesDone: 0, packagesTotal: null };
+    // Spooling fails only when the temp folder's disk is full or gone; that
+    // must end the capture with a clear error, never a silently short entry.
+    let spoolError: unknown = null;
+    const onSpoolError = (e: unknown) => (spoolError ??= e);
     const sampler = startProcSampler({
       spoolFile: path.join(spool, 'proc.txt'),
       eventsFile: path.join(runDir, EVENTS_FILE),
@@ -136,6 +141,7 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
       clkTck: host.clkTck,
       pageSize: host.pageSize,
       nowNs: now,
+      onError: onSpoolError,
       events: {
         onToolStart: () => progress.toolsStarted++,
         onToolEnd: (tool) => {
@@ -150,8 +156,8 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
     const startHr = process.hrtime.bigint();
     const build = spawn(argv[0], argv.slice(1), { cwd: o.cwd, env, stdio: ['inherit', 'pipe', 'pipe'], detached: true });
     setChild(build);
-    const stdoutDone = tee(build.stdout!, path.join(spool, 'stdout.txt'), hooks.stdout);
-    const stderrDone = tee(build.stderr!, path.join(spool, 'stderr.txt'), hooks.stderr);
+    const stdoutDone = tee(build.stdout!, path.join(spool, 'stdout.txt'), onSpoolError, hooks.stdout);
+    const stderrDone = tee(build.stderr!, path.join(spool, 'stderr.txt'), onSpoolError, hooks.stderr);
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
       build.on('error', (error) => resolve({ code: null, signal: null, error }));
       build.on('close', (code, signal) => resolve({ code, signal }));
@@ -161,12 +167,12 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
     const progressTimer = hooks.progress ? setInterval(() => hooks.progress!(progress), 200) : null;
 
     const sideEnv = o.env;
-    const goList = runTo([goBin, ...plan.listArgv.slice(1)], plan.dir, sideEnv, path.join(spool, 'list.json')).then((r) => {
-      progress.packagesTotal = countListPackages(path.join(spool, 'list.json'));
+    const goList = runTo([goBin, ...plan.listArgv.slice(1)], plan.dir, sideEnv, path.join(spool, 'list.json'), onSpoolError).then(async (r) => {
+      progress.packagesTotal = await countListPackages(path.join(spool, 'list.json')).catch(() => null);
       return r;
     });
-    const goVersion = runTo([goBin, 'version'], plan.dir, sideEnv, path.join(spool, 'version.txt'));
-    const goEnv = runTo([goBin, 'env', '-json'], plan.dir, sideEnv, path.join(spool, 'env.json'));
+    const goVersion = runTo([goBin, 'version'], plan.dir, sideEnv, path.join(spool, 'version.txt'), onSpoolError);
+    const goEnv = runTo([goBin, 'env', '-json'], plan.dir, sideEnv, path.join(spool, 'env.json'), onSpoolError);
 
     const ex = await exited;
     const endHr = process.hrtime.bigint();
@@ -176,9 +182,10 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
     const sampled = sampler.stop();
     await Promise.all([stdoutDone, stderrDone]);
     if (ex.error) throw new GbpError('capture', `${argv[0]}: cannot run the build: ${ex.error.message}`);
-    hooks.progress?.(progress);
 
-    const [listR, versionR, envR] = await Promise.all([goList, goVersion, goEnv]);
+    const [listR, versionR] = await Promise.all([goList, goVersion, goEnv]);
+    hooks.progress?.(progress); // the final count, with go list's total known
+    if (spoolError) throw spoolFailure(tmp, spoolError);
 
     // ---- turn spooled raw data into entries ----
     const files: [string, string][] = [];
@@ -208,7 +215,9 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
 
     const runs = await collectRuns(runDir);
     const toolexecFile = path.join(spool, 'toolexec.jsonl');
-    await writeLines(toolexecFile, runs.map((r) => JSON.stringify(r)));
+    await writeLines(toolexecFile, runs.map((r) => JSON.stringify(r))).catch((e) => {
+      throw spoolFailure(tmp, e);
+    });
     add('toolexec', ENTRY.toolexec, toolexecFile, { status: 'ok', records: runs.length, ...(plan.userToolexec.length ? { chainedTo: plan.userToolexec } : {}) });
     add('proc', ENTRY.proc, path.join(spool, 'proc.txt'), { status: 'ok', intervalMs: o.intervalMs, ticks: sampled.samples, frames: sampled.frames, pids: sampled.pids });
 
@@ -217,7 +226,9 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
         const info = { status: 'ok' as const, event: perf.event, frequency: o.perfFrequency, clock: PERF_CLOCK };
         add('perf', ENTRY.perfData, perfData, info);
         const scriptFile = path.join(spool, 'script.txt.gz');
-        const s = await perfScriptGz(perf.perf!, perfData, scriptFile);
+        const s = await perfScriptGz(perf.perf!, perfData, scriptFile).catch((e) => {
+          throw spoolFailure(tmp, e);
+        });
         if (s.ok) add('perf', ENTRY.perfScript, scriptFile, info);
         else collectors.perf = { ...collectors.perf, status: 'failed', reason: `perf script failed: ${firstLine(s.stderr)}` };
         const idsFile = path.join(spool, 'buildids.txt');
@@ -291,9 +302,9 @@ function findRoot(build: ChildProcess, viaPerf: boolean, found: (pid: number) =>
   return t;
 }
 
-function tee(src: NodeJS.ReadableStream, file: string, sink?: (b: Buffer) => void): Promise<void> {
+function tee(src: NodeJS.ReadableStream, file: string, onError: (e: unknown) => void, sink?: (b: Buffer) => void): Promise<void> {
   const out = createWriteStream(file);
-  out.on('error', () => {}); // a full disk shows up again when the bundle is written
+  out.on('error', onError); // the build's output still reaches the terminal
   src.on('data', (b: Buffer) => {
     sink?.(b);
     out.write(b);
@@ -302,9 +313,13 @@ function tee(src: NodeJS.ReadableStream, file: string, sink?: (b: Buffer) => voi
 }
 
 /** Runs a side command with stdout to a file; resolves with its exit code and (bounded) stderr. */
-function runTo(argv: string[], cwd: string, env: NodeJS.ProcessEnv, outFile: string): Promise<{ code: number | null; stderr: string }> {
+function runTo(argv: string[], cwd: string, env: NodeJS.ProcessEnv, outFile: string, onError: (e: unknown) => void): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const out = createWriteStream(outFile);
+    out.on('error', (e) => {
+      onError(e);
+      resolve({ code: null, stderr: String(e) });
+    });
     const p = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     p.stderr!.setEncoding('utf8').on('data', (d: string) => {
@@ -316,16 +331,11 @@ function runTo(argv: string[], cwd: string, env: NodeJS.ProcessEnv, outFile: str
   });
 }
 
-/** Counts top-level objects of `go list -json` output: each has one `\t"ImportPath": ` line. */
-function countListPackages(file: string): number | null {
-  try {
-    const text = readFileSync(file, 'utf8');
-    let n = 0;
-    for (let i = text.indexOf('\n\t"ImportPath": '); i >= 0; i = text.indexOf('\n\t"ImportPath": ', i + 1)) n++;
-    return n;
-  } catch {
-    return null;
-  }
+/** The one clear error for a temp folder that filled up (or vanished) mid-capture. */
+function spoolFailure(tmp: string, e: unknown): GbpError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err?.code === 'ENOSPC' ? 'no space left on device' : (err?.message ?? String(e));
+  return new GbpError('io', `${tmp}: cannot keep the capture's data (${why}); no bundle written`);
 }
 
 async function writeLines(file: string, lines: string[]): Promise<void> {

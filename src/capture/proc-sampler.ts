@@ -33,6 +33,8 @@ export interface SamplerOptions {
   pageSize: number;
   /** Epoch ns now (the capture's one clock). */
   nowNs: () => bigint;
+  /** Called once if writing the spool fails (full disk); sampling stops then. */
+  onError?: (e: unknown) => void;
   events?: SamplerEvents;
 }
 
@@ -134,10 +136,21 @@ export function startProcSampler(o: SamplerOptions): ProcSampler {
     return any;
   };
 
+  let ticks = 0;
   const tick = () => {
     if (stopped) return;
+    try {
+      sampleAll();
+    } catch (e) {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      o.onError?.(e);
+    }
+  };
+  const sampleAll = () => {
     readEvents();
-    if (root) {
+    // Children of go that are not shims (gcc run by go for cgo) are rare: look every 5th tick.
+    if (root && ticks++ % 5 === 0) {
       for (const c of children(root)) {
         if (!shims.has(c) && !seen.has(c)) {
           // a shim whose S line is not written yet looks like this too; it is
@@ -173,7 +186,7 @@ export function startProcSampler(o: SamplerOptions): ProcSampler {
     tick,
     stop() {
       if (timer) clearInterval(timer);
-      readEvents();
+      if (!stopped) readEvents();
       stopped = true;
       closeSync(fd);
       return { samples, frames, pids: seen.size };
