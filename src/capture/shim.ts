@@ -23,12 +23,17 @@ n=\${GBP_CHAIN_N:-0}
 r=$d/$$-\${EPOCHREALTIME/./}
 # Outlive an interrupt long enough to write the end record; the tool still gets it.
 trap : INT TERM HUP
-(
+# The tool gets the real stderr (fd 9); bash's own notice about a killed job
+# ("line 12: 391 Killed ...") goes to /dev/null, so the build output is go's.
+exec 9>&2
+{ (
+  exec 2>&9 9>&-
   printf '%s\\0' S "$BASHPID" "$EPOCHREALTIME" "$TOOLEXEC_IMPORTPATH" "$n" "$@" > "$r"
   printf 'S %s %s %s %s\\n' "$$" "$BASHPID" "\${@:n+1:1}" "$TOOLEXEC_IMPORTPATH" >> "$d/events"
   exec "$@"
-)
+) } 2>/dev/null
 rc=$?
+exec 9>&-
 t=$EPOCHREALTIME
 { printf '\\0E\\0%s\\0%s\\0' "$rc" "$t"; times; } >> "$r"
 printf 'E %s %s\\n' "$$" "$rc" >> "$d/events"

@@ -10,7 +10,7 @@ const program = new Command('gbp')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerCommands(program);
+await registerCommands(program);
 
 program.addHelpText(
   'after',
