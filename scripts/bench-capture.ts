@@ -76,7 +76,10 @@ try {
         `peak RSS go ${r.plain.peakMiB.toFixed(0)} MiB, gbp ${r.capture.peakMiB.toFixed(0)} MiB; bundle ${bundleSizes[i]} MiB`,
     );
   }
+  // gbp's own floor: node + tsx + the capture command, before any build runs.
+  const idle = await timed([process.execPath, gbp, 'capture', '--help'], process.env);
   console.log(`median wall ratio: ${median(ratios).toFixed(3)} (target <= 1.03)`);
+  console.log(`gbp startup alone (capture --help): ${(idle.wallMs / 1000).toFixed(2)} s, ${idle.peakMiB.toFixed(0)} MiB`);
   console.log(`median extra peak memory of the collector: ${median(extraMem).toFixed(0)} MiB (gbp process RSS minus the plain go command's)`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
