@@ -16,11 +16,19 @@ export function rfc3339ToEpochNs(s: unknown): bigint | null | undefined {
   if (GO_ZERO_TIME.test(s)) return null;
   const m = RFC3339.exec(s);
   if (!m) return undefined;
-  const ms = Date.parse(m[1] + m[3]);
-  if (Number.isNaN(ms)) return undefined;
-  const frac = (m[2] ?? '').padEnd(9, '0');
-  return BigInt(ms) * 1_000_000n + BigInt(frac);
+  // Thousands of actions share a second: parse each second (and zone) once.
+  const key = m[1] + m[3];
+  let base = secondCache.get(key);
+  if (base === undefined) {
+    const ms = Date.parse(key);
+    if (Number.isNaN(ms)) return undefined;
+    if (secondCache.size > 10_000) secondCache.clear();
+    secondCache.set(key, (base = BigInt(ms) * 1_000_000n));
+  }
+  return m[2] ? base + BigInt(m[2].padEnd(9, '0')) : base;
 }
+
+const secondCache = new Map<string, bigint>();
 
 /** Parses a decimal epoch-ns string; undefined when it is not one. */
 export function epochNs(s: unknown): bigint | undefined {
