@@ -91,8 +91,13 @@ test('what-if: a 50% faster and the main→a edge cut', () => {
   // Without main→a nothing needs a: c 0–20, b 20–30, main 30–35, link 35–45.
   const cut = simulate(diamond(), { workers: [2], cut: [{ from: 'main', to: 'a' }] });
   assert.equal(cut.runs[0].makespanNs, 45);
-  assert.deepEqual(cut.applied, [{ rule: 'cut main=a', matched: 2 }]);
+  assert.deepEqual(cut.applied, [{ rule: 'cut main=a', matched: 1 }]);
   assert.equal(cut.removedActions, 1);
+  // Without a→c, a starts at once; c is still needed by b: c 0–20 and a 0–30, b 20–30, main 30–35, link 35–45.
+  const cutAc = simulate(diamond(), { workers: [2], cut: [{ from: 'a', to: 'c' }] });
+  assert.equal(cutAc.runs[0].makespanNs, 45);
+  assert.equal(cutAc.removedActions, 0);
+  assert.deepEqual(cutAc.applied, [{ rule: 'cut a=c', matched: 1 }]);
 });
 
 test('parallelism over time of the diamond, in 10 ns buckets', () => {

@@ -71,7 +71,7 @@ export interface Simulation {
   totalWorkNs: number;
   /** Rules that changed something: how many actions each one touched or edges it removed. */
   applied: Array<{ rule: string; matched: number }>;
-  /** Actions no longer needed after the cuts (nothing reaches them), so not run. */
+  /** Actions of packages that leave the build after the cuts (no root imports them any more). */
   removedActions: number;
 }
 
@@ -102,23 +102,24 @@ export function simulate(model: BuildModel, options: Partial<SimulateOptions> = 
     for (const c of opts.cut) {
       let matched = 0;
       deps.forEach((ds, i) => {
-        if (!matchPackage(c.from, dag.actions[i].package)) return;
+        const a = dag.actions[i];
+        // A link needs every package in the binary, imported directly or not:
+        // its edges go only if the package leaves the build (below).
+        if (!matchPackage(c.from, a.package) || a.mode.startsWith('link')) return;
         const keep = ds.filter((j) => !matchPackage(c.to, dag.actions[j].package));
         matched += ds.length - keep.length;
         deps[i] = keep;
       });
       applied.push({ rule: `cut ${c.from}=${c.to}`, matched });
     }
-    // An action nothing reaches any more would not be in the real graph: it costs nothing.
-    const reach = new Uint8Array(deps.length);
-    const stack = [...dag.roots];
-    for (const r of stack) reach[r] = 1;
-    while (stack.length) for (const j of deps[stack.pop()!]) if (!reach[j]) (reach[j] = 1), stack.push(j);
-    reach.forEach((ok, i) => {
-      if (ok) return;
-      removedActions++;
-      dur[i] = 0;
-      deps[i] = [];
+    // Packages the roots no longer import (directly or not) leave the build.
+    const gone = packagesLeaving(model, opts.cut);
+    deps.forEach((ds, i) => {
+      if (gone.has(dag.actions[i].package)) {
+        removedActions++;
+        dur[i] = 0;
+        deps[i] = [];
+      } else deps[i] = ds.filter((j) => !gone.has(dag.actions[j].package));
     });
     // The go command derives priorities from the graph, so a changed graph gets new ones.
     prio = goPriorities(deps, dag.roots);
@@ -146,6 +147,32 @@ export function simulate(model: BuildModel, options: Partial<SimulateOptions> = 
     applied,
     removedActions,
   };
+}
+
+/**
+ * Packages reachable from the roots through imports before the cuts but not
+ * after. Packages that were never reachable through imports (the runtime
+ * pieces a link adds implicitly) are left alone.
+ */
+function packagesLeaving(model: Pick<BuildModel, 'packages'>, cuts: CutRule[]): Set<string> {
+  const reach = (cut: boolean) => {
+    const seen = new Set<string>();
+    const stack = [...model.packages.values()].filter((p) => p.root).map((p) => p.importPath);
+    stack.forEach((p) => seen.add(p));
+    while (stack.length) {
+      const p = stack.pop()!;
+      for (const q of model.packages.get(p)?.imports ?? []) {
+        if (seen.has(q) || !model.packages.has(q)) continue;
+        if (cut && cuts.some((c) => matchPackage(c.from, p) && matchPackage(c.to, q))) continue;
+        seen.add(q);
+        stack.push(q);
+      }
+    }
+    return seen;
+  };
+  const before = reach(false);
+  const after = reach(true);
+  return new Set([...before].filter((p) => !after.has(p)));
 }
 
 /** Go-style pattern: `x/...` matches x and everything below it; otherwise exact. */

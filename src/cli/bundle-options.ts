@@ -24,7 +24,8 @@ export function parseByteSize(text: string): number {
   return n;
 }
 
-function parseCount(text: string): number {
+/** Parses a positive whole number flag value. */
+export function parseCount(text: string): number {
   if (!/^\s*\d+\s*$/.test(text) || !(Number(text) > 0) || !Number.isSafeInteger(Number(text))) {
     throw new InvalidArgumentError(`'${text}' is not a positive whole number`);
   }

@@ -11,6 +11,10 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   pprof: () => import('./pprof.ts').then((m) => m.registerPprof),
   report: () => import('./report.ts').then((m) => m.registerReport),
   trace: () => import('./trace.ts').then((m) => m.registerTrace),
+  analyze: () => import('./analyze.ts').then((m) => m.registerAnalyze),
+  simulate: () => import('./simulate.ts').then((m) => m.registerSimulate),
+  diff: () => import('./diff.ts').then((m) => m.registerDiff),
+  export: () => import('./export.ts').then((m) => m.registerExport),
 };
 
 /** Registers the command named in argv (the first word that is not an option), or all of them for help and errors. */
