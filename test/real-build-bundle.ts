@@ -2,10 +2,10 @@
 // main module built with -a (so the std packages it needs compile too),
 // at a chosen -p, with the debug files gbp capture records.
 import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ENTRY } from '../src/bundle/format.ts';
+import { ENTRY, type Manifest } from '../src/bundle/format.ts';
 import { packBundle, testManifest } from './pack-bundle.ts';
 
 export const GO = '/usr/local/go/bin/go';
@@ -18,8 +18,13 @@ const FILES: Record<string, string> = {
 
 export interface RealBundle {
   file: string;
+  /** The raw -debug-actiongraph JSON and `go list -json -deps` text, as the go command wrote them. */
+  actionGraph: string;
+  goList: string;
   /** Wall of the go build process as we timed it, ns. */
   wallNs: number;
+  /** Packs the same raw files again into `out`, after `edit` changed the manifest. */
+  repack(out: string, edit: (m: Manifest) => void): Promise<void>;
   cleanup(): void;
 }
 
@@ -44,10 +49,22 @@ export async function realBuildBundle(p: number, extraArgs: string[] = []): Prom
   const m = testManifest(startNs);
   m.build = { ...m.build, argv, wallNs };
   m.endNs = (startNs + BigInt(wallNs)).toString();
-  await packBundle(file, m, {
+  const entries = {
     [ENTRY.goList]: { file: f('list.json') },
     [ENTRY.actionGraph]: { file: f('ag.json') },
     [ENTRY.compileBench]: { file: f('bench.txt') },
-  });
-  return { file, wallNs, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  };
+  await packBundle(file, m, entries);
+  return {
+    file,
+    wallNs,
+    actionGraph: readFileSync(f('ag.json'), 'utf8'),
+    goList: readFileSync(f('list.json'), 'utf8'),
+    async repack(out, edit) {
+      const copy = structuredClone(m);
+      edit(copy);
+      await packBundle(out, copy, entries);
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -99,7 +99,7 @@ export function criticalPath(model: BuildModel, opts: CriticalPathOptions = {}, 
   path.reverse();
 
   const g = graph ?? graphMetrics(model);
-  const phases = phasesByPackage(model.phases);
+  const phases = phasesByPackage(model);
   const steps: CriticalStep[] = path.map((i) => {
     const a = dag.actions[i];
     return {

@@ -42,11 +42,13 @@ export interface PackageCost {
 }
 
 /** Leaf compiler phases of each package, ns. Repeated compiles of one package add up. */
-export function phasesByPackage(phases: PhaseTiming[]): Map<string, { leaf: Record<string, number>; total: number | null }> {
+export function phasesByPackage(model: Pick<BuildModel, 'phases' | 'packages' | 'actions'>): Map<string, { leaf: Record<string, number>; total: number | null }> {
   const out = new Map<string, { leaf: Record<string, number>; total: number | null }>();
-  for (const p of phases) {
-    let e = out.get(p.package);
-    if (!e) out.set(p.package, (e = { leaf: {}, total: null }));
+  const mainPath = soleMainPackage(model);
+  for (const p of model.phases) {
+    const pkg = p.package === 'main' && mainPath ? mainPath : p.package;
+    let e = out.get(pkg);
+    if (!e) out.set(pkg, (e = { leaf: {}, total: null }));
     if (p.phase === 'total') e.total = (e.total ?? 0) + p.ns;
     else if (!isAggregatePhase(p.phase)) e.leaf[p.phase] = (e.leaf[p.phase] ?? 0) + p.ns;
   }
@@ -134,13 +136,23 @@ export function packageCosts(model: BuildModel): Map<string, PackageCost> {
       r.cpuNs = src.user + src.sys;
     }
   }
-  for (const [pkg, ph] of phasesByPackage(model.phases)) {
+  for (const [pkg, ph] of phasesByPackage(model)) {
     const r = row(pkg);
     r.phases = ph.leaf;
     r.compilerTotalNs = ph.total;
   }
   rows.delete('');
   return rows;
+}
+
+/**
+ * compile -bench names a main package `main`. The importers rename it from
+ * the tool runs; without them, a build with exactly one link tells us which.
+ */
+function soleMainPackage(model: Pick<BuildModel, 'packages' | 'actions'>): string | null {
+  if (model.packages.has('main')) return null;
+  const links = new Set(model.actions.filter((a) => a.mode === 'link' && a.package).map((a) => a.package));
+  return links.size === 1 ? [...links][0] : null;
 }
 
 function addNullable(a: number | null, b: number | null): number | null {

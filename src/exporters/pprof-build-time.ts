@@ -20,7 +20,7 @@ export function buildTimePprof(model: BuildModel): PprofBuilder {
   // Every location carries its function name: tell pprof not to re-symbolize.
   const mapping = b.mapping({ file: 'go-build', hasFunctions: true });
   const loc = (name: string) => b.location({ mapping, lines: [{ name }] });
-  const phases = phasesByPackage(model.phases);
+  const phases = phasesByPackage(model);
   for (const a of model.actions) {
     const wall = actionDurationNs(a);
     const cpu = a.cmdUserNs + a.cmdSysNs;
