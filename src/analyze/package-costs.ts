@@ -2,6 +2,7 @@
 // and IO from the toolexec log and /proc, compiler phases from -bench.
 import type { BuildModel, PhaseTiming } from '../model/types.ts';
 import { actionDurationNs } from './action-dag.ts';
+import { runCosts } from './run-costs.ts';
 // The importer's own test of a roll-up row, so both layers agree on what a leaf phase is.
 import { isAggregatePhase } from '../importers/compile-bench.ts';
 
@@ -29,10 +30,9 @@ export interface PackageCost {
   /** Largest peak RSS of one of its tool processes, bytes, and which tool. */
   peakRssBytes: number | null;
   peakRssTool: string | null;
+  /** Bytes the package's tools passed through read()/write() (rchar/wchar), when /proc saw them. */
   readBytes: number | null;
   writeBytes: number | null;
-  rchar: number | null;
-  wchar: number | null;
   /** Tool runs (not counting version probes) per tool name. */
   tools: Record<string, number>;
   /** Compiler phase → ns, leaf phases only (no `total`, no `*:subtotal`). */
@@ -64,7 +64,7 @@ export function packageCosts(model: BuildModel): Map<string, PackageCost> {
       r = {
         importPath: pkg, actionIds: [], readyNs: null, startNs: null, doneNs: null, queueNs: null,
         durationNs: 0, compileNs: 0, linkNs: 0, cpuNs: 0, userNs: 0, sysNs: 0,
-        peakRssBytes: null, peakRssTool: null, readBytes: null, writeBytes: null, rchar: null, wchar: null,
+        peakRssBytes: null, peakRssTool: null, readBytes: null, writeBytes: null,
         tools: {}, phases: {}, compilerTotalNs: null,
       };
       rows.set(pkg, r);
@@ -101,40 +101,29 @@ export function packageCosts(model: BuildModel): Map<string, PackageCost> {
     r.queueNs = a.ready != null && a.start != null ? Math.max(0, a.start - a.ready) : null;
   }
 
-  const invCpu = new Map<string, { user: number; sys: number }>();
-  for (const inv of model.invocations) {
-    if (inv.probe || !inv.importPath) continue;
-    const r = row(inv.importPath);
-    r.tools[inv.tool] = (r.tools[inv.tool] ?? 0) + 1;
-    const c = invCpu.get(inv.importPath) ?? { user: 0, sys: 0 };
-    c.user += inv.userNs ?? 0;
-    c.sys += inv.sysNs ?? 0;
-    invCpu.set(inv.importPath, c);
-    let rss = inv.maxRssBytes;
-    const proc = model.processes.get(inv.pid);
-    const last = proc?.points[proc.points.length - 1];
-    if (proc) for (const pt of proc.points) rss = Math.max(rss ?? 0, pt.hwmBytes ?? pt.rssBytes);
-    if (rss != null && (r.peakRssBytes == null || rss > r.peakRssBytes)) {
-      r.peakRssBytes = rss;
-      r.peakRssTool = inv.tool;
+  // Each tool run's CPU, peak RSS and IO from the best collector that saw it (shared with the report).
+  const runCpu = new Map<string, number>();
+  for (const run of runCosts(model)) {
+    if (!run.package) continue;
+    const r = row(run.package);
+    r.tools[run.tool] = (r.tools[run.tool] ?? 0) + 1;
+    runCpu.set(run.package, (runCpu.get(run.package) ?? 0) + run.cpuNs);
+    if (run.peakRssBytes > 0 && (r.peakRssBytes == null || run.peakRssBytes > r.peakRssBytes)) {
+      r.peakRssBytes = run.peakRssBytes;
+      r.peakRssTool = run.tool;
     }
-    if (last) {
-      r.readBytes = addNullable(r.readBytes, last.readBytes);
-      r.writeBytes = addNullable(r.writeBytes, last.writeBytes);
-      r.rchar = addNullable(r.rchar, last.rchar);
-      r.wchar = addNullable(r.wchar, last.wchar);
-    }
+    if (run.readBytes > 0) r.readBytes = (r.readBytes ?? 0) + run.readBytes;
+    if (run.writeBytes > 0) r.writeBytes = (r.writeBytes ?? 0) + run.writeBytes;
   }
   for (const r of rows.values()) {
-    // The go command's own rusage per action is complete (short tools included);
-    // the shim's numbers stand in when the action graph is missing.
+    // The go command's own rusage per action covers every command it ran, short
+    // tools included, and splits user from sys; the tool runs stand in without it.
     const c = actionCpu.get(r.importPath);
-    const src = c && c.user + c.sys > 0 ? c : invCpu.get(r.importPath);
-    if (src) {
-      r.userNs = src.user;
-      r.sysNs = src.sys;
-      r.cpuNs = src.user + src.sys;
-    }
+    if (c && c.user + c.sys > 0) {
+      r.userNs = c.user;
+      r.sysNs = c.sys;
+      r.cpuNs = c.user + c.sys;
+    } else r.cpuNs = runCpu.get(r.importPath) ?? 0;
   }
   for (const [pkg, ph] of phasesByPackage(model)) {
     const r = row(pkg);
@@ -155,7 +144,3 @@ function soleMainPackage(model: Pick<BuildModel, 'packages' | 'actions'>): strin
   return links.size === 1 ? [...links][0] : null;
 }
 
-function addNullable(a: number | null, b: number | null): number | null {
-  if (b == null) return a;
-  return (a ?? 0) + b;
-}

@@ -25,7 +25,7 @@ export function csvTables(model: BuildModel, analysis: BuildAnalysis): CsvTable[
   const pkgCols = [
     'import_path', 'standard', 'module', 'root', 'depth', 'height', 'fan_in', 'fan_out', 'transitive_dependents',
     'ready_ns', 'start_ns', 'done_ns', 'queue_ns', 'duration_ns', 'compile_ns', 'link_ns', 'cpu_ns', 'user_ns', 'sys_ns',
-    'peak_rss_bytes', 'peak_rss_tool', 'read_bytes', 'write_bytes', 'rchar', 'wchar', 'compiler_total_ns', 'go_files', 'why_chain',
+    'peak_rss_bytes', 'peak_rss_tool', 'rchar', 'wchar', 'compiler_total_ns', 'go_files', 'why_chain',
   ];
   tables.push({
     name: 'packages',
@@ -35,7 +35,7 @@ export function csvTables(model: BuildModel, analysis: BuildAnalysis): CsvTable[
       return [
         p.importPath, n?.standard, n?.module, n?.root, p.depth, p.height, p.fanIn, p.fanOut, p.transitiveDependents,
         p.readyNs, p.startNs, p.doneNs, p.queueNs, p.durationNs, p.compileNs, p.linkNs, p.cpuNs, p.userNs, p.sysNs,
-        p.peakRssBytes, p.peakRssTool, p.readBytes, p.writeBytes, p.rchar, p.wchar, p.compilerTotalNs, n?.goFiles, p.chain.join(' > '),
+        p.peakRssBytes, p.peakRssTool, p.readBytes, p.writeBytes, p.compilerTotalNs, n?.goFiles, p.chain.join(' > '),
       ];
     }),
   });

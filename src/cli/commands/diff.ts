@@ -2,7 +2,8 @@
 // regressions; exits 3 on regressions so CI can gate on it.
 import { InvalidArgumentError, type Command } from 'commander';
 import { diffBuilds, DEFAULT_DIFF_OPTIONS, type BuildDiff, type DiffOptions, type MetricDelta } from '../../analyze/diff.ts';
-import { buildTimePprof } from '../../exporters/pprof-build-time.ts';
+import path from 'node:path';
+import { writePprofFiles, type PprofFilesResult } from '../../exporters/pprof-files.ts';
 import { prepareOutputDir } from '../../exporters/output-dir.ts';
 import { addBundleOptions, type BundleFlags } from '../bundle-options.ts';
 import { fmtNs, fmtPct, table } from '../format.ts';
@@ -49,7 +50,7 @@ export function registerDiff(program: Command): void {
       .option('--new-run <bundle>', 'another run of the new build (repeatable)', collect, [])
       .option('--threshold <spec>', `changes under this are noise: a percentage, a duration or both (default ${DEFAULT_DIFF_OPTIONS.relThreshold * 100}%,${DEFAULT_DIFF_OPTIONS.absThresholdNs / 1e6}ms)`, parseThreshold, {})
       .option('--json', 'print the diff as JSON')
-      .option('--pprof <dir>', 'write base.pb.gz and new.pb.gz for go tool pprof -diff_base')
+      .option('--pprof <dir>', 'write the pprof files of each side into DIR/base and DIR/new, for go tool pprof -diff_base')
       .option('--force', 'overwrite files in the --pprof folder')
       .option('--top <n>', 'packages to list', (v) => Number.parseInt(v, 10), 15),
   ).action(async (baseFile: string, newFile: string, flags: DiffFlags) => {
@@ -59,10 +60,14 @@ export function registerDiff(program: Command): void {
     for (const f of [newFile, ...flags.newRun]) next.push(await loadModelFromFlags(f, flags));
     const d = diffBuilds(base, next, flags.threshold);
     if (flags.pprof) {
-      const out = await prepareOutputDir(flags.pprof, { force: flags.force });
-      const b = await out.write('base.pb.gz', await buildTimePprof(base[0]).encodeGzip());
-      const n = await out.write('new.pb.gz', await buildTimePprof(next[0]).encodeGzip());
-      process.stderr.write(`gbp: wrote ${b} and ${n}\n     go tool pprof -diff_base ${b} ${n}\n`);
+      // The same pprof files as gbp pprof, one folder per side: pairs for -diff_base.
+      const res: PprofFilesResult[] = [];
+      for (const [side, m] of [['base', base[0]], ['new', next[0]]] as const) {
+        res.push(await writePprofFiles(m, await prepareOutputDir(path.join(flags.pprof, side), { force: flags.force })));
+      }
+      for (const f of res[1].written.map((p) => path.basename(p)).filter((f) => res[0].written.some((p) => path.basename(p) === f))) {
+        process.stderr.write(`gbp: go tool pprof -diff_base ${path.join(flags.pprof, 'base', f)} ${path.join(flags.pprof, 'new', f)}\n`);
+      }
     }
     process.stdout.write(flags.json ? JSON.stringify(d, null, 1) + '\n' : renderDiff(d, flags.top));
     if (d.regressions.length) process.exitCode = EXIT_REGRESSION;
