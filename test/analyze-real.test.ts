@@ -3,7 +3,7 @@
 // raw -debug-actiongraph JSON here, independently of the importers.
 import { test, before, after } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -108,17 +108,31 @@ test('replaying each build at its own -p gives its start order and span', () => 
 // Predicting the -p 1 build from the -p 2 capture keeps the durations measured
 // under -p 2, where two tools share two cores and each compile's backend
 // threads compete; alone, a tool runs faster. So the prediction is an upper
-// estimate, and other load on the machine moves the measurement either way.
-// Tolerance: within −50%…+60% of the measured -p 1 wall.
+// estimate: on a quiet machine within −33%…+100% of the measured -p 1 wall
+// (two workers on two cores can at most halve a tool's share of the CPU).
+// Other load moves either build arbitrarily, so on an oversubscribed machine
+// (1-minute load average above the cores) the figure is reported, not judged.
+// The precondition of the replay is judged always: both builds did the same
+// actions with about the same CPU (within 30%: -p changes compile's backend
+// concurrency a little).
 test('the -p 2 capture predicts the -p 1 re-capture within the stated tolerance', (t) => {
+  const key = (m: BuildModel) => m.actions.map((a) => `${a.mode} ${a.package}`).sort();
+  assert.deepEqual(key(m1), key(m2));
+  const cpu = (m: BuildModel) => m.actions.reduce((s, a) => s + a.cmdUserNs + a.cmdSysNs, 0);
+  assert.ok(Math.abs(cpu(m1) - cpu(m2)) / cpu(m2) < 0.3, `CPU -p 1 ${cpu(m1)} vs -p 2 ${cpu(m2)}`);
   const pred = simulate(m2, { workers: [1] }).runs[0].predictedWallNs;
   const ratio = pred / p1.wallNs;
-  t.diagnostic(`-p 1 predicted from -p 2: ${(pred / 1e9).toFixed(2)} s, measured ${(p1.wallNs / 1e9).toFixed(2)} s (${((ratio - 1) * 100).toFixed(1)}%)`);
-  assert.ok(ratio >= 0.5 && ratio <= 1.6, `ratio ${ratio}`);
-  // And the reverse: from the -p 1 durations, two workers are never slower than one.
+  const load = loadAvg();
+  t.diagnostic(`-p 1 predicted from -p 2: ${(pred / 1e9).toFixed(2)} s, measured ${(p1.wallNs / 1e9).toFixed(2)} s (${((ratio - 1) * 100).toFixed(1)}%), load average ${load}`);
+  if (load <= os.cpus().length) assert.ok(ratio >= 0.67 && ratio <= 2, `ratio ${ratio}`);
+  // And from the -p 1 durations, two workers are never slower than one.
   const r = simulate(m1, { workers: [1, 2] }).runs;
   assert.ok(r[1].makespanNs <= r[0].makespanNs);
 });
+
+function loadAvg(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
 
 test('analyze: parallelism figures agree with each other and with the raw counts', () => {
   const a = analyzeBuild(m2);

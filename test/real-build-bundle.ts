@@ -43,7 +43,7 @@ export async function realBuildBundle(p: number, extraArgs: string[] = []): Prom
   const t0 = process.hrtime.bigint();
   const r = spawnSync(GO, [...argv.slice(1, -1), `-debug-actiongraph=${f('ag.json')}`, `-gcflags=all=-bench=${f('bench.txt')}`, '.'], { cwd: mod, env, encoding: 'utf8' });
   const wallNs = Number(process.hrtime.bigint() - t0);
-  if (r.status !== 0) throw new Error(`go build failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`go build failed (status ${r.status}, ${r.signal ?? r.error?.message ?? ""}): ${r.stderr}`);
   writeFileSync(f('list.json'), execFileSync(GO, ['list', '-json', '-deps', '.'], { cwd: mod, env, encoding: 'utf8' }));
   const file = f('build.gbp.tgz');
   const m = testManifest(startNs);
