@@ -15,31 +15,7 @@ import { simulate } from '../src/analyze/simulate.ts';
 import { analyzeBuild } from '../src/analyze/summary.ts';
 import type { BuildModel } from '../src/model/types.ts';
 import { realBuildBundle, type RealBundle } from './real-build-bundle.ts';
-
-interface RawAction { ID: number; Mode: string; Package?: string; TimeReady?: string; TimeStart?: string; TimeDone?: string; Priority?: number }
-
-/** RFC 3339 with nanoseconds → epoch ns, by hand: `2026-11-26T06:47:09.940081446Z`. */
-function ns(s: string | undefined): bigint | null {
-  const m = s && /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(s);
-  if (!m || m[1].startsWith('0001')) return null;
-  return BigInt(Date.parse(m[1] + 'Z')) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
-}
-
-/** Durations (done − start, ns) and the first-ready → last-done span, straight from the JSON. */
-function rawFigures(json: string) {
-  const acts = JSON.parse(json) as RawAction[];
-  const durs = acts.map((a) => {
-    const s = ns(a.TimeStart);
-    const d = ns(a.TimeDone);
-    return s != null && d != null ? Number(d - s) : 0;
-  });
-  const readies = acts.map((a) => ns(a.TimeReady)).filter((x): x is bigint => x != null);
-  const dones = acts.map((a) => ns(a.TimeDone)).filter((x): x is bigint => x != null);
-  const min = readies.reduce((a, b) => (a < b ? a : b));
-  const max = dones.reduce((a, b) => (a > b ? a : b));
-  const startOrder = acts.filter((a) => ns(a.TimeStart) != null).sort((a, b) => (ns(a.TimeStart)! < ns(b.TimeStart)! ? -1 : 1)).map((a) => a.ID);
-  return { count: acts.length, sum: durs.reduce((a, b) => a + b, 0), longest: Math.max(...durs), spanNs: Number(max - min), startOrder };
-}
+import { ns, rawFigures, type RawAction } from './raw-actiongraph.ts';
 
 let p2: RealBundle;
 let p1: RealBundle;
@@ -204,7 +180,7 @@ test('gbp diff: a bundle against itself is all noise; a slower wall is a regress
     const rawOut = goToolPprof(['-raw', pp('new')]);
     const values = rawOut.slice(rawOut.indexOf('Samples:')).split('\n').filter((l) => /^\s+\d+(\s+\d+)*: [\d ]+$/.test(l));
     const wallSum = values.reduce((s, l) => s + Number(l.trim().split(/\s+/)[0]), 0);
-    const withCmds = (JSON.parse(p2.actionGraph) as Array<RawAction & { Cmd?: string[] }>).filter((a) => a.Cmd?.length && ns(a.TimeStart) != null);
+    const withCmds = (JSON.parse(p2.actionGraph) as RawAction[]).filter((a) => a.Cmd?.length && ns(a.TimeStart) != null);
     const expect = withCmds.reduce((s, a) => s + Number(ns(a.TimeDone)! - ns(a.TimeStart)!), 0);
     assert.equal(values.length, withCmds.length);
     assert.equal(wallSum, expect);

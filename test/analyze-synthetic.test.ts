@@ -35,6 +35,25 @@ test('depth is the longest chain, not the shortest: a shortcut edge does not low
   assert.equal(g.packages.get('r')!.height, 3);
 });
 
+test('a package only in Deps (cgo runtime) hangs under the package that needs it', () => {
+  // r imports n; n uses cgo, so go list puts runtime/cgo in the Deps of n and r but no Imports lead there.
+  const m = synModel({
+    packages: [{ path: 'r', imports: ['n'], root: true }, { path: 'n', imports: ['u'] }, { path: 'u' }, { path: 'runtime/cgo', imports: ['u'] }],
+    actions: [{ id: 0, priority: 0, start: 0, dur: 1 }],
+  });
+  m.packages.get('r')!.deps = ['n', 'u', 'runtime/cgo'];
+  m.packages.get('n')!.deps = ['u', 'runtime/cgo'];
+  m.packages.get('runtime/cgo')!.deps = ['u'];
+  const g = graphMetrics(m);
+  const cgo = g.packages.get('runtime/cgo')!;
+  assert.equal(cgo.implicitlyImportedBy, 'n');
+  assert.deepEqual(cgo.chain, ['r', 'n', 'runtime/cgo']);
+  assert.equal(cgo.depth, 2);
+  assert.equal(g.packages.get('u')!.depth, 3);
+  assert.equal(g.packages.get('n')!.fanOut, 1, 'fan-out counts real imports only');
+  assert.deepEqual(g.unreachable, []);
+});
+
 test('critical path of the diamond: c → a → main → link → go build, 65 ns, b has 20 ns slack', () => {
   const cp = criticalPath(diamond());
   assert.equal(cp.lengthNs, 65);

@@ -1,6 +1,6 @@
 // Import-graph metrics from `go list -deps`: how deep each package sits, how
 // much hangs below it, who imports it and why it is built at all.
-import type { BuildModel } from '../model/types.ts';
+import type { BuildModel, PackageNode } from '../model/types.ts';
 
 /** One package's place in the import graph: depth, height, fan-in/out, dependents, why-chain. */
 export interface PackageGraphMetrics {
@@ -17,6 +17,12 @@ export interface PackageGraphMetrics {
   transitiveDependents: number;
   /** Shortest import chain from a root to this package: why it is built. */
   chain: string[];
+  /**
+   * Set when no import statement leads here but the go command adds the
+   * package anyway (runtime/cgo for cgo code, runtime pieces for a link):
+   * the package whose Deps hold it although none of its imports' Deps do.
+   */
+  implicitlyImportedBy?: string;
 }
 
 /** Import-graph metrics of every package of the build, with its roots. */
@@ -43,6 +49,12 @@ export function graphMetrics(model: Pick<BuildModel, 'packages'>): GraphMetrics 
   let rootIdx = pkgs.map((p, i) => (p.root ? i : -1)).filter((i) => i >= 0);
   // Without flagged roots, the packages nothing imports are what was asked for.
   if (rootIdx.length === 0) rootIdx = pkgs.map((_, i) => i).filter((i) => inn[i].length === 0);
+
+  // Fan-in/out count real imports only; depth, height and chains also follow
+  // the implicit ones (a cgo package's runtime/cgo, a link's runtime pieces).
+  const fanIn = inn.map((x) => x.length);
+  const fanOut = out.map((x) => x.length);
+  const implicit = addImplicitImports(pkgs, idx, rootIdx, out, inn);
 
   // Importers before importees: a topological order of the import graph.
   const order = topo(out, inn);
@@ -102,13 +114,47 @@ export function graphMetrics(model: Pick<BuildModel, 'packages'>): GraphMetrics 
       importPath: p.importPath,
       depth: depth[i],
       height: height[i],
-      fanIn: inn[i].length,
-      fanOut: out[i].length,
+      fanIn: fanIn[i],
+      fanOut: fanOut[i],
       transitiveDependents: popcount(dependents, i * words, words),
       chain,
+      ...(implicit.has(i) ? { implicitlyImportedBy: pkgs[implicit.get(i)!].importPath } : {}),
     });
   });
   return { roots: rootIdx.map((i) => pkgs[i].importPath), packages: metrics, maxDepth, unreachable };
+}
+
+/**
+ * Packages in the roots' Deps that no import chain reaches get an edge from
+ * the package that needs them: the one whose Deps hold them although none of
+ * its imports' Deps do (deepest such one). Mutates out/inn; returns child → parent.
+ */
+function addImplicitImports(pkgs: PackageNode[], idx: Map<string, number>, roots: number[], out: number[][], inn: number[][]): Map<number, number> {
+  const added = new Map<number, number>();
+  const depsOf = pkgs.map((p) => new Set(p.deps));
+  for (;;) {
+    const seen = new Uint8Array(pkgs.length);
+    const stack = [...roots];
+    roots.forEach((r) => (seen[r] = 1));
+    while (stack.length) for (const j of out[stack.pop()!]) if (!seen[j]) (seen[j] = 1), stack.push(j);
+    let changed = false;
+    pkgs.forEach((x, xi) => {
+      if (seen[xi] || added.has(xi)) return;
+      let parent = -1;
+      for (let pi = 0; pi < pkgs.length; pi++) {
+        if (!seen[pi] || !depsOf[pi].has(x.importPath)) continue;
+        if (out[pi].some((q) => depsOf[q].has(x.importPath) || q === xi)) continue;
+        // Prefer the package with the most deps of its own: the one nearest the leaf.
+        if (parent < 0 || depsOf[pi].size < depsOf[parent].size) parent = pi;
+      }
+      if (parent < 0) return;
+      out[parent].push(xi);
+      inn[xi].push(parent);
+      added.set(xi, parent);
+      changed = true;
+    });
+    if (!changed) return added;
+  }
 }
 
 /** The package's import chain, or `[pkg]` when the package is not in the graph. */

@@ -63,11 +63,13 @@ export function analyzeBuild(model: BuildModel): BuildAnalysis {
   const phases = new Map<string, number>();
   for (const c of costs.values()) {
     cpu += c.cpuNs;
-    queue += c.queueNs ?? 0;
     if (c.durationNs > 0) built++;
     if (c.peakRssBytes != null && (!peak || c.peakRssBytes > peak.bytes)) peak = { bytes: c.peakRssBytes, package: c.importPath, tool: c.peakRssTool ?? '' };
     for (const [ph, ns] of Object.entries(c.phases)) phases.set(ph, (phases.get(ph) ?? 0) + ns);
   }
+  // Every action's wait, not only each package's main one: in Go 1.20+ a
+  // package's cache check queues first and its build then starts at once.
+  for (const a of model.actions) if (a.ready != null && a.start != null && a.start > a.ready) queue += a.start - a.ready;
   const wall = model.meta.wallNs;
   return {
     summary: {

@@ -43,7 +43,8 @@ export function renderAnalysis(model: BuildModel, a: BuildAnalysis, top: number)
   out.push('');
   out.push(`wall ${fmtNs(s.wallNs)}   cpu ${fmtNs(s.cpuNs)} (${x(s.cpuParallelism)} cores busy)   actions ${fmtNs(s.actionTimeNs)} over ${fmtNs(s.actionSpanNs)}`);
   out.push(`parallelism: achieved ${x(s.achievedParallelism)} of ${s.workers} workers; the graph allows ${x(s.possibleParallelism)} (action time / critical path)`);
-  out.push(`critical path ${fmtNs(s.criticalPathNs)} (${pct(s.criticalPathNs, s.wallNs)} of wall), ${a.criticalPath.steps.length} steps; actions waited ${fmtNs(s.queueNs)} in all for a worker`);
+  out.push(`critical path ${fmtNs(s.criticalPathNs)} (${pct(s.criticalPathNs, s.wallNs)} of wall), ${a.criticalPath.steps.length} steps`);
+  if (s.actionSpanNs > 0) out.push(`ready queue: on average ${(s.queueNs / s.actionSpanNs).toFixed(1)} actions were ready and waiting for a free worker`);
   const bound = s.possibleParallelism <= s.workers * 1.05
     ? 'the dependency chain, not the worker count, bounds this build: more cores will not help much'
     : `with more workers the build could approach ${fmtNs(s.criticalPathNs)}`;
