@@ -14,20 +14,24 @@ export interface FlameOptions {
   minShare: number;
   /** If the rows still exceed this, double minShare until they fit. */
   maxRows: number;
+  /** Tools with at least this share of all samples get views of their own. */
+  minToolShare: number;
   /** Chart width in px (labels are cut to what fits). */
   width: number;
 }
 
-export const DEFAULT_FLAME_OPTIONS: FlameOptions = { minShare: 0.001, maxRows: 8000, width: 1080 };
+export const DEFAULT_FLAME_OPTIONS: FlameOptions = { minShare: 0.001, maxRows: 12000, minToolShare: 0.01, width: 1080 };
 
 interface Node {
   name: string;
+  /** Interned name, for merging siblings. */
+  label: number;
   kind: string;
   parent: number;
   depth: number;
   samples: number;
   period: number;
-  children: Map<string, number>;
+  children: number[];
 }
 
 /** The icicle spec over all tools and per tool, or why it cannot be drawn. */
@@ -38,35 +42,43 @@ export function flameChart(ctx: ChartContext, opts: Partial<FlameOptions> = {}):
   if (!cpu || cpu.totalSamples === 0) {
     return { name, question: FLAME_QUESTION, reason: 'the build has no CPU samples (perf was not recorded, or its samples could not be read)' };
   }
-  const nodes = buildTree(ctx, cpu);
-  const tools = [...nodes[0].children.keys()].sort();
+  const { nodes, merged } = buildTree(ctx, cpu);
+  const total = nodes[0].samples;
+  // Tools with a view of their own: the ones with a real share of the samples.
+  const tools = nodes[0].children.filter((t) => nodes[t].samples >= o.minToolShare * total).sort((a, b) => nodes[b].samples - nodes[a].samples);
+  const views: [number, string][] = [[0, 'all tools']];
+  for (const t of tools) {
+    views.push([t, nodes[t].name]);
+    views.push([nodes[merged].children.find((m) => nodes[m].name === nodes[t].name)!, `${nodes[t].name}, packages merged`]);
+  }
   let minShare = o.minShare;
   let rows: Row[];
   for (;;) {
-    rows = [...layout(nodes, 0, 'all tools', minShare, o.width)];
-    for (const t of tools) rows.push(...layout(nodes, nodes[0].children.get(t)!, t, minShare, o.width));
+    rows = views.flatMap(([root, view]) => [...layout(nodes, root, view, minShare, o.width)]);
     if (rows.length <= o.maxRows || minShare >= 0.05) break;
     minShare *= 2;
   }
   const timeUnit = cpu.event === 'cpu-clock' || cpu.event === 'task-clock';
-  const maxDepth = Math.max(...rows.map((r) => Number(r.depth)));
-  const minSamples = Math.ceil(minShare * nodes[0].samples);
+  const maxDepth = rows.reduce((m, r) => Math.max(m, Number(r.depth)), 0);
+  const minSamples = Math.ceil(minShare * total);
   const subtitle = [
     `${nodes[0].samples.toLocaleString('en-US')} samples of ${cpu.event}, rooted at tool → package → call stack (callers above callees); width = share of samples.`,
-    `Frames under ${(minShare * 100).toFixed(2)} % of the view's samples (${minSamples.toLocaleString('en-US')} of all) are hidden; their samples stay in the caller. Pick a tool below; drag to pan, wheel to zoom.`,
+    `Frames under ${(minShare * 100).toFixed(2)} % of the view's samples (${minSamples.toLocaleString('en-US')} in the all-tools view) are hidden; their samples stay in the caller.`,
+    `Pick a view below: one tool by package, or with its packages merged (tools under ${o.minToolShare * 100} % of the samples have no view of their own). Drag to pan, wheel to zoom.`,
   ];
   const spec = {
     ...base(`Flame graph — ${FLAME_QUESTION}`, subtitle),
     width: o.width,
-    height: Math.min(1800, (maxDepth + 1) * 15),
+    // The y domain follows the view picked, so a shallow view gets tall rows.
+    height: Math.min(900, Math.max(240, (maxDepth + 1) * 12)),
     data: { values: rows },
     params: [
-      { name: 'flame_tool', value: 'all tools', bind: { input: 'select' as const, options: ['all tools', ...tools], name: 'tool: ' } },
+      { name: 'flame_tool', value: 'all tools', bind: { input: 'select' as const, options: views.map((v) => v[1]), name: 'view: ' } },
     ],
     transform: [{ filter: 'datum.view === flame_tool' }],
     encoding: {
       x: { field: 'x0', type: 'quantitative' as const, scale: { domain: [0, 1] }, axis: { format: '.0%', title: 'share of samples', orient: 'top' as const } },
-      y: { field: 'depth', type: 'quantitative' as const, scale: { domain: [0, maxDepth + 1], reverse: true, nice: false, zero: true }, axis: null },
+      y: { field: 'depth', type: 'quantitative' as const, scale: { reverse: true, nice: false, zero: true }, axis: null },
     },
     layer: [
       {
@@ -104,43 +116,78 @@ export function flameChart(ctx: ChartContext, opts: Partial<FlameOptions> = {}):
   return { name, question: FLAME_QUESTION, spec: spec as never, rows };
 }
 
-/** Merges the sample trie into tool → package → frames (outermost first). */
-function buildTree(ctx: ChartContext, cpu: CpuProfile): Node[] {
+/**
+ * Merges the sample trie into two trees: node 0 is tool → package → frames
+ * (outermost first); the node `merged` is tool → frames, every package of a
+ * tool folded together. Frames with the same label under one parent merge
+ * (e.g. `[unknown]` frames of one DSO).
+ */
+function buildTree(ctx: ChartContext, cpu: CpuProfile): { nodes: Node[]; merged: number } {
   const byPid = new Map<number, { tool: string; pkg: string }>();
   for (const inv of ctx.model.invocations) byPid.set(inv.pid, { tool: inv.tool, pkg: inv.importPath || `(${inv.tool})` });
-  const nodes: Node[] = [{ name: 'all', kind: 'tool', parent: -1, depth: 0, samples: 0, period: 0, children: new Map() }];
-  const child = (p: number, name: string, kind: string): number => {
-    let id = nodes[p].children.get(name);
-    if (id === undefined) {
-      id = nodes.push({ name, kind, parent: p, depth: nodes[p].depth + 1, samples: 0, period: 0, children: new Map() }) - 1;
-      nodes[p].children.set(name, id);
-    }
+  const nodes: Node[] = [];
+  const labelIds = new Map<string, number>();
+  const add = (name: string, label: number, kind: string, parent: number): number => {
+    const id = nodes.push({ name, label, kind, parent, depth: parent < 0 ? 0 : nodes[parent].depth + 1, samples: 0, period: 0, children: [] }) - 1;
+    if (parent >= 0) nodes[parent].children.push(id);
     return id;
   };
-  // (package node, trie node) → merged node, so shared stacks are walked once.
-  const memo = new Map<string, number>();
+  const labelOf = (name: string): number => {
+    let l = labelIds.get(name);
+    if (l === undefined) labelIds.set(name, (l = labelIds.size));
+    return l;
+  };
+  // Children are few per node, so a scan beats a Map per node (250k Maps cost seconds in GC).
+  const child = (p: number, name: string, label: number, kind: string): number => {
+    for (const c of nodes[p].children) if (nodes[c].label === label) return c;
+    return add(name, label, kind, p);
+  };
+  const named = (p: number, name: string, kind: string) => child(p, name, labelOf(name), kind);
+  const root = add('all', -1, 'tool', -1);
+  const merged = add('all', -1, 'tool', -1);
+  const frameNames = cpu.frames.map(frameLabel);
+  const frameLabels = frameNames.map(labelOf);
+  const frameKinds = cpu.frames.map(frameKind);
+  // Per top node (a package or a tool): trie node → tree node, so stacks shared by many samples are walked once.
+  const memos = new Map<number, Map<number, number>>();
+  const path: number[] = [];
   const mapped = (top: number, trie: number): number => {
-    if (trie <= 0) return top;
-    const key = `${top}:${trie}`;
-    let id = memo.get(key);
-    if (id === undefined) {
-      const f = cpu.frames[cpu.stackFrame[trie]];
-      id = child(mapped(top, cpu.stackParent[trie]), frameLabel(f), frameKind(f));
-      memo.set(key, id);
+    let memo = memos.get(top);
+    if (!memo) memos.set(top, (memo = new Map()));
+    path.length = 0;
+    let at = top;
+    for (let t = trie; t > 0; t = cpu.stackParent[t]) {
+      const hit = memo.get(t);
+      if (hit !== undefined) {
+        at = hit;
+        break;
+      }
+      path.push(t);
     }
-    return id;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const f = cpu.stackFrame[path[i]];
+      at = child(at, frameNames[f], frameLabels[f], frameKinds[f]);
+      memo.set(path[i], at);
+    }
+    return at;
   };
-  for (const g of cpu.groups) {
-    const who = byPid.get(g.pid) ?? { tool: g.comm || 'other', pkg: `(pid ${g.pid})` };
-    const top = child(child(0, who.tool, 'tool'), who.pkg, 'package');
-    const leaf = mapped(top, g.stack);
+  const credit = (leaf: number, count: number, period: number) => {
     // Inclusive counts: every node on the path gets the sample.
     for (let n = leaf; n >= 0; n = nodes[n].parent) {
-      nodes[n].samples += g.count;
-      nodes[n].period += g.period;
+      nodes[n].samples += count;
+      nodes[n].period += period;
     }
+  };
+  const tops = new Map<string, [number, number]>();
+  for (const g of cpu.groups) {
+    const who = byPid.get(g.pid) ?? { tool: g.comm || 'other', pkg: `(pid ${g.pid})` };
+    const key = `${g.pid}\t${who.tool}`;
+    let top = tops.get(key);
+    if (!top) tops.set(key, (top = [named(named(root, who.tool, 'tool'), who.pkg, 'package'), named(merged, who.tool, 'tool')]));
+    credit(mapped(top[0], g.stack), g.count, g.period);
+    credit(mapped(top[1], g.stack), g.count, g.period);
   }
-  return nodes;
+  return { nodes, merged };
 }
 
 function frameLabel(f: Frame): string {
@@ -178,29 +225,33 @@ function* layout(nodes: Node[], root: number, view: string, minShare: number, wi
     const [n, x0] = stack.pop()!;
     const node = nodes[n];
     const share = node.samples / total;
-    const px = share * width;
-    const chars = Math.floor((px - 4) / 6);
+    const chars = Math.floor((share * width - 4) / 6);
+    // Frames show the symbol without its import path (`ssa.(*Func).fuse`); the tooltip has it all.
+    const short = node.depth - base > 0 && node.kind !== 'tool' && node.kind !== 'package' ? node.name.slice(node.name.lastIndexOf('/', node.name.indexOf('.') < 0 ? undefined : node.name.indexOf('.')) + 1) : node.name;
     yield {
       view,
       depth: node.depth - base,
       depth1: node.depth - base + 1,
-      x0,
-      x1: x0 + share,
+      x0: round6(x0),
+      x1: round6(x0 + share),
       name: node.name,
-      label: chars >= 3 ? (node.name.length <= chars ? node.name : `${node.name.slice(0, chars - 1)}…`) : '',
+      label: chars >= 3 ? (short.length <= chars ? short : `${short.slice(0, chars - 1)}…`) : '',
       kind: node.kind,
       tool: tool(n),
       package: pkgOf(n),
       samples: node.samples,
-      share,
+      share: round6(share),
       cpu_ms: Math.round(node.period / 1e3) / 1e3,
     };
     let x = x0;
-    for (const key of [...node.children.keys()].sort()) {
-      const c = node.children.get(key)!;
+    for (const c of [...node.children].sort((p, q) => (nodes[p].name < nodes[q].name ? -1 : nodes[p].name > nodes[q].name ? 1 : 0))) {
       const s = nodes[c].samples / total;
       if (s >= minShare) stack.push([c, x]);
       x += s;
     }
   }
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
 }
