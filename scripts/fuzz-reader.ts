@@ -9,13 +9,15 @@ import { byteOp, applyByteOps } from './fuzz-inputs.ts';
 import { soundTar, tar, validManifest, type TarEntry } from './hostile-cases.ts';
 
 /** Sample bundles (gunzipped to tar), capped so that one case stays cheap. */
-export function readerSeeds(repo: string, maxTar = 1 << 20): Buffer[] {
+export function readerSeeds(repo: string, maxTar = 256 << 10): Buffer[] {
   const seeds = [soundTar()];
   const dir = path.join(repo, 'samples');
   if (existsSync(dir)) {
     for (const f of readdirSync(dir).filter((f) => f.endsWith('.gbp.tgz')).sort()) {
       const t = gunzipSync(readFileSync(path.join(dir, f)));
-      seeds.push(t.length > maxTar ? t.subarray(0, maxTar) : t);
+      // Whole entries up to maxTar, then a proper end marker: a sound seed.
+      const cut = headerOffsets(t).filter((o) => o > 0 && o <= maxTar).pop();
+      seeds.push(t.length > maxTar && cut ? Buffer.concat([t.subarray(0, cut), Buffer.alloc(1024)]) : t);
     }
   }
   return seeds;
