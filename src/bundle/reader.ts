@@ -195,11 +195,18 @@ async function extract(file: string, dir: string, o: ReadOptions, entries: Map<s
     const dest = path.join(dir, name);
     if (!dest.startsWith(dir + path.sep)) throw refuse('unsafe-entry', `refusing entry '${printable(name)}': escapes the folder`, name);
     for (let d = path.posix.dirname(name); d !== '.'; d = path.posix.dirname(d)) dirs.add(d);
-    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    // A full or unwritable TMPDIR is the local disk's fault, not the bundle's.
+    const local = (e: unknown) => new GbpError('io', `${file}: cannot extract entry '${printable(name)}' into ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (set TMPDIR to a folder with room)`, { file, entry: name });
     // 'wx': never follow or replace anything already there.
-    const out = await fsp.open(dest, 'wx');
+    let out: fsp.FileHandle;
     try {
-      for await (const piece of body()) await out.write(piece);
+      await fsp.mkdir(path.dirname(dest), { recursive: true });
+      out = await fsp.open(dest, 'wx');
+    } catch (e) {
+      throw local(e);
+    }
+    try {
+      for await (const piece of body()) await out.write(piece).catch((e: unknown) => Promise.reject(local(e)));
     } finally {
       await out.close();
     }
