@@ -80,6 +80,8 @@ test('go build -a of a small module: every built package compiled, pids sampled,
       assert.equal(x.exitCode, 0, `${x.tool} ${x.importPath}`);
       assert.ok(BigInt(x.startNs) >= start && BigInt(x.endNs!) <= end && BigInt(x.endNs!) >= BigInt(x.startNs), `${x.tool} ${x.importPath} times`);
       assert.ok(x.userNs !== null && x.sysNs !== null);
+      // The C shim reads max RSS from wait4; a Go tool never runs in under 1 MB.
+      if (m.collectors.toolexec.shim === 'c') assert.ok((x.maxRssKb ?? 0) > 1024, `${x.tool} ${x.importPath} maxRssKb ${x.maxRssKb}`);
       assert.ok(path.isAbsolute(x.toolPath) && x.argv[0] === x.toolPath);
     }
 
@@ -137,13 +139,15 @@ test('a failed build: gbp exits with the build code, bundle complete and records
   await fsp.writeFile(path.join(mod, 'b', 'broken.go'), 'package b\n\nvar X int = "not an int"\n');
   try {
     const out = path.join(work, 'failed.gbp.tgz');
-    const r = await gbp(['capture', '-o', out, '--perf', 'off', '--', 'go', 'build', './...'], { cwd: mod, env: goEnv(path.join(work, 'cache1')) });
+    // This one runs the bash shim (the fallback without a C compiler); the others the C shim.
+    const r = await gbp(['capture', '-o', out, '--perf', 'off', '--', 'go', 'build', './...'], { cwd: mod, env: goEnv(path.join(work, 'cache1'), { GBP_SHIM: 'bash' }) });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /broken\.go:3:\d+: cannot use "not an int"/, 'the build prints its own errors');
     const b = await openBundle(out);
     try {
       assert.equal(b.manifest.complete, true);
       assert.equal(b.manifest.build.exitCode, 1);
+      assert.equal(b.manifest.collectors.toolexec.shim, 'bash');
       assert.match(readFileSync(b.file(ENTRY.stderr), 'utf8'), /cannot use "not an int"/);
       const failed = records(b).filter((x) => x.exitCode !== 0);
       assert.deepEqual(failed.map((x) => [x.tool, x.importPath]), [['compile', 'example.com/tm/b']]);

@@ -97,10 +97,14 @@ export interface ToolexecRecord {
   startNs: string;
   endNs: string | null;
   exitCode: number | null;
+  /** The tool's user/sys CPU at exit: exact (wait4) with the C shim, 1 ms steps with the bash shim. */
   userNs: number | null;
   sysNs: number | null;
+  /** Peak RSS from wait4 (C shim); null with the bash shim. */
   maxRssKb: number | null;
+  /** A `-V=full` version probe, not real work. */
   probe: boolean;
+  /** Tool path, then its arguments (without the user's own toolexec words). */
   argv: string[];
 }
 

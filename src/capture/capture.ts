@@ -17,6 +17,7 @@ import { buildEnv, hostInfo, makeClock, measureMonoToEpochNs } from './host.ts';
 import { findOnPath, perfBuildIds, perfRecordArgv, perfScriptGz, probePerf, PERF_CLOCK, type PerfMode } from './perf.ts';
 import { startProcSampler } from './proc-sampler.ts';
 import { collectRuns, EVENTS_FILE, writeShim } from './shim.ts';
+import { compiledShim } from './shim-c.ts';
 
 /** What to capture and how: the go command, output path, perf and /proc settings. */
 export interface CaptureOptions {
@@ -122,7 +123,9 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
     const offset = measureMonoToEpochNs();
     const now = makeClock(offset);
     const host = hostInfo(offset);
-    const shim = await writeShim(tmp);
+    // The C shim when a compiler is here (cheaper per tool, exact max RSS), else bash; GBP_SHIM=bash forces bash.
+    const cShim = o.env.GBP_SHIM === 'bash' ? null : compiledShim(tmp, o.env);
+    const shim = cShim ?? (await writeShim(tmp));
     const plan = planGoCommand({ argv: [goBin, ...o.argv.slice(1)], cwd: o.cwd, goflags: o.env.GOFLAGS ?? '', shimPath: shim, outDir: spool });
     if (!existsSync(plan.dir)) throw new GbpError('capture', `${plan.dir}: no such directory (from -C)`);
     const env: NodeJS.ProcessEnv = { ...o.env, GBP_RUNDIR: runDir, GBP_CHAIN_N: String(plan.userToolexec.length) };
@@ -218,7 +221,7 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
     await writeLines(toolexecFile, runs.map((r) => JSON.stringify(r))).catch((e) => {
       throw spoolFailure(tmp, e);
     });
-    add('toolexec', ENTRY.toolexec, toolexecFile, { status: 'ok', records: runs.length, ...(plan.userToolexec.length ? { chainedTo: plan.userToolexec } : {}) });
+    add('toolexec', ENTRY.toolexec, toolexecFile, { status: 'ok', records: runs.length, shim: cShim ? 'c' : 'bash', ...(plan.userToolexec.length ? { chainedTo: plan.userToolexec } : {}) });
     add('proc', ENTRY.proc, path.join(spool, 'proc.txt'), { status: 'ok', intervalMs: o.intervalMs, ticks: sampled.samples, frames: sampled.frames, pids: sampled.pids });
 
     if (perf) {

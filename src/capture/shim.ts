@@ -56,8 +56,14 @@ export function epochRealtimeToNs(s: string): string | null {
   return (BigInt(m[1]) * 1_000_000_000n + BigInt(m[2].padEnd(9, '0'))).toString();
 }
 
-/** bash `times` prints "0m0.002s 0m0.001s\n0m1.234s 0m0.120s\n": self, then children. Returns ns. */
-function parseTimes(s: string): { user: number; sys: number } | null {
+/**
+ * CPU (and max RSS) at the end of a run file. The C shim writes
+ * "R <user_ns> <sys_ns> <maxrss_kb>" (from wait4); bash `times` prints
+ * "0m0.002s 0m0.001s\n0m1.234s 0m0.120s\n": self, then children. Returns ns.
+ */
+function parseTimes(s: string): { user: number; sys: number; maxRssKb?: number } | null {
+  const r = /^R (\d+) (\d+) (\d+)$/.exec(s.trim());
+  if (r) return { user: Number(r[1]), sys: Number(r[2]), maxRssKb: Number(r[3]) };
   const lines = s.trim().split('\n');
   const m = /^(\d+)m(\d+)[.,](\d+)s (\d+)m(\d+)[.,](\d+)s$/.exec(lines[lines.length - 1]?.trim() ?? '');
   if (!m) return null;
@@ -89,7 +95,7 @@ export function parseRunFile(buf: Buffer, shimPid: number): Omit<ToolexecRecord,
   const toolPath = argv[chain] ?? '';
   let endNs: string | null = null;
   let exitCode: number | null = null;
-  let cpu: { user: number; sys: number } | null = null;
+  let cpu: ReturnType<typeof parseTimes> = null;
   if (e > 0) {
     exitCode = Number(parts[e + 1]);
     if (!Number.isInteger(exitCode)) exitCode = null;
@@ -107,7 +113,7 @@ export function parseRunFile(buf: Buffer, shimPid: number): Omit<ToolexecRecord,
     exitCode,
     userNs: cpu?.user ?? null,
     sysNs: cpu?.sys ?? null,
-    maxRssKb: null,
+    maxRssKb: cpu?.maxRssKb ?? null,
     probe: isVersionProbe(argv.slice(chain + 1)),
     argv: argv.slice(chain),
   };
