@@ -115,6 +115,13 @@ for (const go of [GO_126, GO_119]) {
 }
 
 describe('edge cases', () => {
+  test('detectRawFormat: toolexec log and /proc snapshots by content, any format by entry name', () => {
+    assert.equal(detectRawFormat(readFileSync(fixture('toolexec-log-bad-lines.jsonl'), 'utf8')), 'toolexec-log');
+    assert.equal(detectRawFormat(readFileSync(fixture('proc-snapshots-truncated-frame.txt'), 'utf8')), 'proc-snapshots');
+    assert.equal(detectRawFormat('whatever', 'go/compile-bench.txt'), 'compile-bench');
+    assert.equal(detectRawFormat('hello\nworld\n'), null);
+  });
+
   test('rfc3339: zones, short fractions, Go zero time', () => {
     assert.equal(rfc3339ToEpochNs('1970-01-01T00:00:01.5Z'), 1_500_000_000n);
     assert.equal(rfc3339ToEpochNs('1970-01-01T02:00:01.000000007+02:00'), 1_000_000_007n);
