@@ -32,14 +32,19 @@ export function haveGo(go: string): boolean {
   return existsSync(go);
 }
 
-/** Builds the tiny module with `go`, returning the raw files it wrote. */
-export function buildRawInputs(go: string): RawInputs {
-  const dir = mkdtempSync(path.join(tmpdir(), 'gbp-raw-'));
-  const mod = path.join(dir, 'mod');
+/** Writes the tiny module (packages a, b, c; no main) into `mod`. */
+export function writeTinyModule(mod: string): void {
   for (const [f, text] of Object.entries(FILES)) {
     mkdirSync(path.dirname(path.join(mod, f)), { recursive: true });
     writeFileSync(path.join(mod, f), text);
   }
+}
+
+/** Builds the tiny module with `go`, returning the raw files it wrote. */
+export function buildRawInputs(go: string): RawInputs {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gbp-raw-'));
+  const mod = path.join(dir, 'mod');
+  writeTinyModule(mod);
   const env = { ...process.env, GOTOOLCHAIN: 'local', GOCACHE: path.join(dir, 'cache'), GOFLAGS: '', GO111MODULE: 'on', GOPATH: path.join(dir, 'gopath') };
   const run = (args: string[]) => execFileSync(go, args, { cwd: mod, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const r: RawInputs = {

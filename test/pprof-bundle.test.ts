@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Profile } from 'pprof-format';
 import { GO_FOR_PPROF, goToolPprof } from './go-pprof.ts';
 import { assertGolden } from './golden.ts';
+import { GO_126, haveGo, writeTinyModule } from './go-raw-inputs.ts';
 
 const gbp = new URL('../src/cli/gbp.mjs', import.meta.url).pathname;
 const sample = (name: string) => new URL(`../samples/${name}.gbp.tgz`, import.meta.url).pathname;
@@ -159,3 +160,27 @@ for (const name of ['nethttp', 'nethttp-go119']) {
     });
   });
 }
+
+test('a fresh capture (whatever shim gbp capture picks here): per-package CPU within the same tolerance', { skip: !haveGo(GO_126) && 'no go 1.26' }, () => {
+  const mod = path.join(dir, 'fresh', 'mod');
+  writeTinyModule(mod);
+  const bundle = path.join(dir, 'fresh', 'tiny.gbp.tgz');
+  const env = { ...process.env, GOTOOLCHAIN: 'local', GOCACHE: path.join(dir, 'fresh', 'cache'), GOFLAGS: '' };
+  execFileSync('node', [gbp, 'capture', '--perf', 'off', '-o', bundle, '--', GO_126, 'build', './...'], { cwd: mod, env, stdio: 'ignore' });
+  const out = path.join(dir, 'fresh', 'out');
+  execFileSync('node', [gbp, 'pprof', bundle, '-o', out]);
+  const raw = path.join(dir, 'fresh', 'raw');
+  mkdirSync(raw);
+  execFileSync('tar', ['-xzf', bundle, '-C', raw]);
+  const actions = JSON.parse(readFileSync(path.join(raw, 'go/actiongraph.json'), 'utf8')) as { Mode: string; Package?: string; Cmd?: string[] | null; CmdUser?: number; CmdSys?: number }[];
+  const d = decode(path.join(out, 'stages.pb.gz'));
+  for (const pkg of ['example.com/tiny/a', 'example.com/tiny/b', 'example.com/tiny/c']) {
+    const a = actions.find((x) => x.Mode === 'build' && x.Package === pkg && x.Cmd?.length)!;
+    const runs = d.samples.filter((x) => x.stack[2] === pkg);
+    assert.equal(runs.length, a.Cmd!.length, pkg);
+    const diff = (a.CmdUser ?? 0) + (a.CmdSys ?? 0) - runs.reduce((s, x) => s + x.values[1], 0);
+    assert.ok(diff >= 0 && diff <= 10e6 * runs.length, `${pkg}: actiongraph - stages = ${diff} ns`);
+    // Every compile has a peak RSS: from the C shim's wait4, or /proc when the run was long enough.
+    assert.ok(runs.every((x) => x.stack[1] !== 'compile' || x.values[2] > 0 || x.values[0] < 40e6), pkg);
+  }
+});
