@@ -95,3 +95,25 @@ test('a bundle that does not exist is one io sentence', async () => {
   assert.equal(r.status, 1);
   assert.equal(r.stderr, 'gbp: /nonexistent/b.gbp.tgz: cannot read bundle (no such file or not readable)\n');
 });
+
+test('terminal escapes inside a bundle never reach the terminal: gbp info and gbp analyze escape them', async (t) => {
+  const { packBundle, testManifest } = await import('./pack-bundle.ts');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gbp-cli-esc-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bundle = path.join(dir, 'escapes.gbp.tgz');
+  const evil = '\x1b]0;PWNED\x07\x1b[2J\x1b[41mevil';
+  const iso = (ms: number) => new Date(1795675573000 + ms).toISOString();
+  await packBundle(bundle, testManifest(1795675573000000000n, { build: { argv: ['go', 'build', evil], effectiveArgv: [], cwd: '/', exitCode: 0, wallNs: 1e9, env: {} } }), {
+    // JSON-escaped (valid), so the importers keep the name as it is.
+    'go/list.json': { data: JSON.stringify({ ImportPath: evil, Imports: [], Deps: [], GoFiles: ['a.go'] }) },
+    'go/actiongraph.json': { data: JSON.stringify([{ ID: 0, Mode: 'build', Package: evil, Deps: [], Priority: 0, NeedBuild: true, TimeReady: iso(0), TimeStart: iso(1), TimeDone: iso(90), Cmd: ['compile'], CmdReal: 89e6, CmdUser: 80e6, CmdSys: 9e6 }]) },
+    // Raw (invalid JSON): becomes a warning that quotes the line.
+    'toolexec/log.jsonl': { data: `{"seq":${evil}\n` },
+  });
+  for (const cmd of ['info', 'analyze']) {
+    const r = await run([cmd, bundle]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stdout.includes('\\x1b'), `${cmd}: the escaped name is not shown at all:\n${r.stdout}`);
+    assert.ok(!/[\x00-\x08\x0b-\x1f\x7f]/.test(r.stdout + r.stderr), `${cmd} printed a raw control character`);
+  }
+});

@@ -3,6 +3,7 @@
 // addBundleOptions(cmd) and opens its bundle with openBundleFromFlags().
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_READ_OPTIONS, openBundle, type Bundle, type ReadOptions } from '../bundle/reader.ts';
+import { termSafe } from './format.ts';
 
 export interface BundleFlags {
   maxTotalBytes?: number;
@@ -61,7 +62,7 @@ export function readOptionsFromFlags(flags: BundleFlags): ReadOptions {
 export async function openBundleFromFlags(file: string, flags: BundleFlags): Promise<Bundle> {
   const b = await openBundle(file, readOptionsFromFlags(flags));
   const note = damageNote(b);
-  if (note) process.stderr.write(note + '\n');
+  if (note) process.stderr.write(termSafe(note) + '\n');
   return b;
 }
 

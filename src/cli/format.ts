@@ -31,6 +31,15 @@ export function fmtPct(fraction: number | null | undefined): string {
   return `${fraction >= 0 ? '+' : ''}${(fraction * 100).toFixed(1)}%`;
 }
 
+/**
+ * Text for the terminal with every control character but newline escaped
+ * (\x1b → `\x1b`): package names, paths and warnings come from bundles, and
+ * must not move the cursor, recolour or retitle the user's terminal.
+ */
+export function termSafe(text: string): string {
+  return text.replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/g, (c) => (c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
 /** Rows as aligned columns; numbers-looking columns are right-aligned. */
 export function table(rows: string[][], indent = '  '): string {
   if (rows.length === 0) return '';

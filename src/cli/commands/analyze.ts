@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { analyzeBuild, type BuildAnalysis } from '../../analyze/summary.ts';
 import type { BuildModel } from '../../model/types.ts';
 import { addBundleOptions, parseCount, type BundleFlags } from '../bundle-options.ts';
-import { fmtBytes, fmtChain, fmtNs, table } from '../format.ts';
+import { fmtBytes, fmtChain, fmtNs, table, termSafe } from '../format.ts';
 import { loadModelFromFlags } from '../load-model.ts';
 
 interface AnalyzeFlags extends BundleFlags {
@@ -22,7 +22,7 @@ export function registerAnalyze(program: Command): void {
   ).action(async (file: string, flags: AnalyzeFlags) => {
     const model = await loadModelFromFlags(file, flags);
     const a = analyzeBuild(model);
-    process.stdout.write(flags.json ? JSON.stringify(a, jsonReplacer, 1) + '\n' : renderAnalysis(model, a, flags.top));
+    process.stdout.write(flags.json ? JSON.stringify(a, jsonReplacer, 1) + '\n' : termSafe(renderAnalysis(model, a, flags.top)));
   });
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { writePprofFiles, type PprofFilesResult } from '../../exporters/pprof-files.ts';
 import { prepareOutputDir } from '../../exporters/output-dir.ts';
 import { addBundleOptions, type BundleFlags } from '../bundle-options.ts';
-import { fmtNs, fmtPct, table } from '../format.ts';
+import { fmtNs, fmtPct, table, termSafe } from '../format.ts';
 import { loadModelFromFlags } from '../load-model.ts';
 
 /** Exit status when the diff finds regressions (1 is an error, 2 bad usage). */
@@ -69,7 +69,7 @@ export function registerDiff(program: Command): void {
         process.stderr.write(`gbp: go tool pprof -diff_base ${path.join(flags.pprof, 'base', f)} ${path.join(flags.pprof, 'new', f)}\n`);
       }
     }
-    process.stdout.write(flags.json ? JSON.stringify(d, null, 1) + '\n' : renderDiff(d, flags.top));
+    process.stdout.write(flags.json ? JSON.stringify(d, null, 1) + '\n' : termSafe(renderDiff(d, flags.top)));
     if (d.regressions.length) process.exitCode = EXIT_REGRESSION;
   });
 }

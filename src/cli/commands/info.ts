@@ -1,6 +1,7 @@
 // gbp info [--json] BUNDLE: what a bundle holds, in a few lines.
 import type { Command } from 'commander';
 import { addBundleOptions, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
+import { termSafe } from '../format.ts';
 import { summarizeBundle, type BundleSummary } from '../../bundle/summary.ts';
 import { loadBuild } from '../../importers/index.ts';
 import { modelFacts, type ModelFacts } from '../../analyze/model-facts.ts';
@@ -17,7 +18,7 @@ export function registerInfo(program: Command): void {
         const s = await summarizeBundle(b);
         // What the importers made of it, beside the raw counts above (which do not use them).
         const model = modelFacts(await loadBuild(b));
-        process.stdout.write(opts.json ? JSON.stringify({ ...s, model }, null, 2) + '\n' : human(s) + humanModel(model));
+        process.stdout.write(opts.json ? JSON.stringify({ ...s, model }, null, 2) + '\n' : termSafe(human(s) + humanModel(model)));
       } finally {
         await b.close();
       }

@@ -3,7 +3,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { simulate, DEFAULT_SIMULATE_OPTIONS, type CutRule, type FasterRule } from '../../analyze/simulate.ts';
 import { addBundleOptions, parseCount, type BundleFlags } from '../bundle-options.ts';
-import { fmtNs, fmtPct, table } from '../format.ts';
+import { fmtNs, fmtPct, table, termSafe } from '../format.ts';
 import { loadModelFromFlags } from '../load-model.ts';
 import { GbpError } from '../../errors.ts';
 
@@ -76,6 +76,6 @@ export function registerSimulate(program: Command): void {
     out.push(table([head, ...rows]));
     out.push('', '* the worker count the build ran with. Durations are the measured ones: on fewer workers tools compete less');
     out.push('  for the CPU and run faster than measured, on more workers than cores slower; see the README.');
-    process.stdout.write(out.join('\n') + '\n');
+    process.stdout.write(termSafe(out.join('\n') + '\n'));
   });
 }
