@@ -16,7 +16,7 @@
 import type { Action, Warning } from '../model/types.ts';
 import { ENTRY } from '../bundle/format.ts';
 import type { Input } from './input.ts';
-import { jsonObjects } from './json-stream.ts';
+import { jsonObjectBatches } from './json-stream.ts';
 import { rel, rfc3339ToEpochNs } from './time.ts';
 import { DEFAULT_MAX_WARNINGS, WarningSink } from './warnings.ts';
 
@@ -54,7 +54,7 @@ export async function parseActionGraph(input: Input, opts: Partial<ActionGraphOp
   const warn = sink.push;
   const raw: { a: Action; t: (bigint | null)[] }[] = [];
   const seen = new Set<number>();
-  for await (const { value: j, line } of jsonObjects(input, o.entry, warn)) {
+  for await (const batch of jsonObjectBatches(input, o.entry, warn)) for (const { value: j, line } of batch) {
     if (!Number.isInteger(j.ID) || typeof j.Mode !== 'string') {
       warn({ entry: o.entry, line, message: 'action without an integer ID or a Mode; skipped' });
       continue;

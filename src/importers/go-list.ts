@@ -10,7 +10,7 @@
 import type { PackageNode, Warning } from '../model/types.ts';
 import { ENTRY } from '../bundle/format.ts';
 import type { Input } from './input.ts';
-import { jsonObjects } from './json-stream.ts';
+import { jsonObjectBatches } from './json-stream.ts';
 import { DEFAULT_MAX_WARNINGS, WarningSink } from './warnings.ts';
 
 /** Options of parseGoList; defaults in DEFAULT_GO_LIST_OPTIONS. */
@@ -46,7 +46,7 @@ export async function parseGoList(input: Input, opts: Partial<GoListOptions> = {
   const warn = sink.push;
   const packages = new Map<string, PackageNode>();
   const roots = o.roots ? new Set(o.roots) : null;
-  for await (const { value: p, line } of jsonObjects(input, o.entry, warn)) {
+  for await (const batch of jsonObjectBatches(input, o.entry, warn)) for (const { value: p, line } of batch) {
     if (typeof p.ImportPath !== 'string' || !p.ImportPath) {
       warn({ entry: o.entry, line, message: 'package object without ImportPath; skipped' });
       continue;

@@ -7,7 +7,7 @@
 import type { TraceSpan, Warning } from '../model/types.ts';
 import { ENTRY } from '../bundle/format.ts';
 import type { Input } from './input.ts';
-import { jsonObjects } from './json-stream.ts';
+import { jsonObjectBatches } from './json-stream.ts';
 import { relFromMicros } from './time.ts';
 import { DEFAULT_MAX_WARNINGS, WarningSink } from './warnings.ts';
 
@@ -44,7 +44,7 @@ export async function parseGoTrace(input: Input, opts: Partial<GoTraceOptions> =
   const open = new Map<number, { name: string; ts: number; line: number }[]>();
   let origin = o.originNs;
   const relT = (ts: number) => relFromMicros(ts, origin!);
-  for await (const { value: e, line } of jsonObjects(input, o.entry, warn)) {
+  for await (const batch of jsonObjectBatches(input, o.entry, warn)) for (const { value: e, line } of batch) {
     const ph = e.ph;
     if (ph !== 'B' && ph !== 'E' && ph !== 'X') continue;
     if (typeof e.ts !== 'number' || !Number.isFinite(e.ts)) {

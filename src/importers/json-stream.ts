@@ -120,8 +120,12 @@ function scanChunk(chunk: string, st: ScanState): ChunkScan {
   return out;
 }
 
-/** Yields each top-level object; anything else becomes a warning on `entry`. */
-export async function* jsonObjects(input: Input, entry: string, warn: (w: Warning) => void, opts: Partial<JsonStreamOptions> = {}): AsyncGenerator<JsonObjectItem> {
+/**
+ * Yields the top-level objects a chunk completes, as one batch per chunk (an
+ * await per object would cost more than parsing a small one); anything else
+ * becomes a warning on `entry`.
+ */
+export async function* jsonObjectBatches(input: Input, entry: string, warn: (w: Warning) => void, opts: Partial<JsonStreamOptions> = {}): AsyncGenerator<JsonObjectItem[]> {
   const o = { ...DEFAULT_JSON_STREAM_OPTIONS, ...opts };
   const st: ScanState = { line: 1, depth: 0, inString: false, escape: false, shape: 0, base: 0, inObject: false, objLine: 0, arrayClosed: false, garbageLine: -1 };
   let parts: string[] = [];
@@ -142,6 +146,7 @@ export async function* jsonObjects(input: Input, entry: string, warn: (w: Warnin
 
   for await (const chunk of textChunks(input)) {
     const r = scanChunk(chunk, st);
+    const batch: JsonObjectItem[] = [];
     for (const [line, ch] of r.garbage) warn({ entry, line, message: `unexpected ${JSON.stringify(ch)} outside an object; skipped` });
     for (let k = 0; k < r.lines.length; k++) {
       const from = r.spans[2 * k];
@@ -155,8 +160,9 @@ export async function* jsonObjects(input: Input, entry: string, warn: (w: Warnin
       }
       if (wasTooBig) continue;
       const item = parse(text, r.lines[k]);
-      if (item) yield item;
+      if (item) batch.push(item);
     }
+    if (batch.length) yield batch;
     if (r.openFrom >= 0 && !tooBig) {
       parts.push(chunk.slice(r.openFrom));
       partsLen += chunk.length - r.openFrom;
