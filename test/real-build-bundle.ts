@@ -1,14 +1,17 @@
-// A real `go build` packed into a bundle, for the analysis tests: a tiny
-// main module built with -a (so the std packages it needs compile too),
-// at a chosen -p, with the debug files gbp capture records.
-import { spawnSync, execFileSync } from 'node:child_process';
+// A real build captured with `gbp capture` for the analysis tests: a tiny
+// main module built with -a (so the ~60 std packages it needs compile too,
+// and it links), at a chosen -p. perf is off: these tests need the action
+// graph, go list, -bench and the toolexec log, not CPU samples.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ENTRY, type Manifest } from '../src/bundle/format.ts';
-import { packBundle, testManifest } from './pack-bundle.ts';
+import { openBundle } from '../src/bundle/reader.ts';
+import { packBundle } from './pack-bundle.ts';
 
 export const GO = '/usr/local/go/bin/go';
+const GBP = new URL('../src/cli/gbp.mjs', import.meta.url).pathname;
 
 const FILES: Record<string, string> = {
   'go.mod': 'module example.com/app\n\ngo 1.21\n',
@@ -18,18 +21,20 @@ const FILES: Record<string, string> = {
 
 export interface RealBundle {
   file: string;
-  /** The raw -debug-actiongraph JSON and `go list -json -deps` text, as the go command wrote them. */
+  /** The raw -debug-actiongraph JSON and `go list -json -deps` text from the bundle. */
   actionGraph: string;
   goList: string;
-  /** Wall of the go build process as we timed it, ns. */
+  /** toolexec/log.jsonl as the shim wrote it. */
+  toolexecLog: string;
+  /** Wall of the go build as gbp capture measured it, ns. */
   wallNs: number;
-  /** Packs the same raw files again into `out`, after `edit` changed the manifest. */
+  /** Packs the same entries again into `out`, after `edit` changed the manifest. */
   repack(out: string, edit: (m: Manifest) => void): Promise<void>;
   cleanup(): void;
 }
 
-/** Builds the module with `go build -a -p P` and packs a bundle of it. */
-export async function realBuildBundle(p: number, extraArgs: string[] = []): Promise<RealBundle> {
+/** Captures `go build -a -p P -o app .` of the tiny module into a bundle. */
+export async function realBuildBundle(p: number): Promise<RealBundle> {
   const dir = mkdtempSync(path.join(tmpdir(), 'gbp-anb-'));
   const mod = path.join(dir, 'mod');
   for (const [f, text] of Object.entries(FILES)) {
@@ -37,34 +42,28 @@ export async function realBuildBundle(p: number, extraArgs: string[] = []): Prom
     writeFileSync(path.join(mod, f), text);
   }
   const env = { ...process.env, GOTOOLCHAIN: 'local', GOCACHE: path.join(dir, 'cache'), GOFLAGS: '', GOPATH: path.join(dir, 'gopath') };
-  const f = (n: string) => path.join(dir, n);
-  const argv = ['go', 'build', '-a', '-p', String(p), ...extraArgs, '-o', f('app'), '.'];
-  const startNs = BigInt(Date.now()) * 1_000_000n;
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(GO, [...argv.slice(1, -1), `-debug-actiongraph=${f('ag.json')}`, `-gcflags=all=-bench=${f('bench.txt')}`, '.'], { cwd: mod, env, encoding: 'utf8' });
-  const wallNs = Number(process.hrtime.bigint() - t0);
-  if (r.status !== 0) throw new Error(`go build failed (status ${r.status}, ${r.signal ?? r.error?.message ?? ""}): ${r.stderr}`);
-  writeFileSync(f('list.json'), execFileSync(GO, ['list', '-json', '-deps', '.'], { cwd: mod, env, encoding: 'utf8' }));
-  const file = f('build.gbp.tgz');
-  const m = testManifest(startNs);
-  m.build = { ...m.build, argv, wallNs };
-  m.endNs = (startNs + BigInt(wallNs)).toString();
-  const entries = {
-    [ENTRY.goList]: { file: f('list.json') },
-    [ENTRY.actionGraph]: { file: f('ag.json') },
-    [ENTRY.compileBench]: { file: f('bench.txt') },
-  };
-  await packBundle(file, m, entries);
-  return {
-    file,
-    wallNs,
-    actionGraph: readFileSync(f('ag.json'), 'utf8'),
-    goList: readFileSync(f('list.json'), 'utf8'),
-    async repack(out, edit) {
-      const copy = structuredClone(m);
-      edit(copy);
-      await packBundle(out, copy, entries);
-    },
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
+  const file = path.join(dir, 'build.gbp.tgz');
+  const r = spawnSync('node', [GBP, 'capture', '-o', file, '--perf', 'off', '--no-progress', '--', GO, 'build', '-a', '-p', String(p), '-o', path.join(dir, 'app'), '.'], { cwd: mod, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`gbp capture failed (status ${r.status}, ${r.signal ?? r.error?.message ?? ''}): ${r.stderr}`);
+  const b = await openBundle(file);
+  try {
+    const entries: Record<string, { data: Buffer }> = {};
+    for (const name of b.entries.keys()) if (name !== ENTRY.manifest) entries[name] = { data: readFileSync(b.file(name)) };
+    const manifest = b.manifest;
+    return {
+      file,
+      actionGraph: await b.text(ENTRY.actionGraph),
+      goList: await b.text(ENTRY.goList),
+      toolexecLog: await b.text(ENTRY.toolexec),
+      wallNs: manifest.build.wallNs,
+      async repack(out, edit) {
+        const copy = structuredClone(manifest);
+        edit(copy);
+        await packBundle(out, copy, entries);
+      },
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    };
+  } finally {
+    await b.close();
+  }
 }
