@@ -132,27 +132,42 @@ export function graphMetrics(model: Pick<BuildModel, 'packages'>): GraphMetrics 
 function addImplicitImports(pkgs: PackageNode[], idx: Map<string, number>, roots: number[], out: number[][], inn: number[][]): Map<number, number> {
   const added = new Map<number, number>();
   const depsOf = pkgs.map((p) => new Set(p.deps));
+  // Only packages some root needs can be attached; their candidate parents
+  // are the packages whose Deps name them.
+  const needed = new Set<number>();
+  for (const r of roots) for (const d of pkgs[r].deps) if (idx.has(d)) needed.add(idx.get(d)!);
+  const holders = new Map<number, number[]>();
+  pkgs.forEach((p, pi) => {
+    for (const d of p.deps) {
+      const xi = idx.get(d);
+      if (xi === undefined || !needed.has(xi)) continue;
+      const l = holders.get(xi) ?? [];
+      l.push(pi);
+      holders.set(xi, l);
+    }
+  });
   for (;;) {
     const seen = new Uint8Array(pkgs.length);
     const stack = [...roots];
     roots.forEach((r) => (seen[r] = 1));
     while (stack.length) for (const j of out[stack.pop()!]) if (!seen[j]) (seen[j] = 1), stack.push(j);
     let changed = false;
-    pkgs.forEach((x, xi) => {
-      if (seen[xi] || added.has(xi)) return;
+    for (const xi of needed) {
+      if (seen[xi] || added.has(xi)) continue;
+      const x = pkgs[xi];
       let parent = -1;
-      for (let pi = 0; pi < pkgs.length; pi++) {
-        if (!seen[pi] || !depsOf[pi].has(x.importPath)) continue;
+      for (const pi of holders.get(xi) ?? []) {
+        if (!seen[pi]) continue;
         if (out[pi].some((q) => depsOf[q].has(x.importPath) || q === xi)) continue;
-        // Prefer the package with the most deps of its own: the one nearest the leaf.
+        // Prefer the package with the fewest deps of its own: the one nearest the leaf.
         if (parent < 0 || depsOf[pi].size < depsOf[parent].size) parent = pi;
       }
-      if (parent < 0) return;
+      if (parent < 0) continue;
       out[parent].push(xi);
       inn[xi].push(parent);
       added.set(xi, parent);
       changed = true;
-    });
+    }
     if (!changed) return added;
   }
 }

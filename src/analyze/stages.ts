@@ -49,7 +49,7 @@ export function stageAnalysis(model: BuildModel, graph: GraphMetrics = graphMetr
       chain: g?.chain ?? [],
     });
   }
-  packages.sort((a, b) => a.depth - b.depth || a.importPath.localeCompare(b.importPath));
+  packages.sort((a, b) => a.depth - b.depth || (a.importPath < b.importPath ? -1 : a.importPath > b.importPath ? 1 : 0));
 
   const byDepth = new Map<number, PackageStage[]>();
   for (const p of packages) {
