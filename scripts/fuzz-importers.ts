@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ENTRY } from '../src/bundle/format.ts';
 import { openBundle } from '../src/bundle/reader.ts';
 import { chunked } from '../src/importers/input.ts';
+import { buildSidecar, decodeSidecar, sidecarTable, type SidecarJson } from '../src/symbols/sidecar.ts';
 import { detectGoList, parseGoList } from '../src/importers/go-list.ts';
 import { detectActionGraph, parseActionGraph } from '../src/importers/actiongraph.ts';
 import { detectGoTrace, parseGoTrace } from '../src/importers/go-trace.ts';
@@ -16,7 +17,8 @@ import { detectToolexecLog, parseToolexecLog } from '../src/importers/toolexec-l
 import { detectProcSnapshots, parseProcSnapshots } from '../src/importers/proc-snapshots.ts';
 import { detectCompileBench, parseCompileBench } from '../src/importers/compile-bench.ts';
 import type { Warning } from '../src/model/types.ts';
-import { nastyToken, textInputs } from './fuzz-inputs.ts';
+import { applyByteOps, byteOp, nastyToken, textInputs } from './fuzz-inputs.ts';
+import { gzipSync } from 'node:zlib';
 import type { FuzzContext, FuzzTarget } from './fuzz-targets.ts';
 
 /** Seed inputs for one format: its fixtures, and that entry of every sample bundle (its first 16 KiB: enough to hold every kind of line, small enough for thousands of cases a minute). */
@@ -217,3 +219,60 @@ export async function discoveredImporterTargets(repo: string): Promise<FuzzTarge
   }
   return out;
 }
+
+/**
+ * Symbol sidecars (`symbols/<build-id>.json.gz`) come from bundles too: a real
+ * one (of Go's `asm`, trimmed to 64 functions and 16 sampled addresses) is
+ * mutated as JSON and as bytes (the gzip bomb is a test of its own,
+ * test/sidecar-hostile.test.ts: too slow to repeat thousands of times); decoding, building the table and looking up
+ * frames may only throw GbpError, and frames must be strings and numbers.
+ */
+export const SIDECAR_TARGET: FuzzTarget<{ bytes: Buffer; probes: number[] }> = (() => {
+  let seed: SidecarJson | null = null;
+  return {
+    name: 'symbol-sidecar',
+    what: 'decodeSidecar + sidecarTable + frames() on mutated real sidecars and noise',
+    async prepare() {
+      const bin = '/usr/local/go/pkg/tool/linux_amd64/asm';
+      if (!existsSync(bin)) return;
+      const full = buildSidecar(bin, Array.from({ length: 16 }, (_, i) => 0x1000 + i * 0x400));
+      const n = 64;
+      seed = { ...full, funcs: { entry: full.funcs.entry.slice(0, n), size: full.funcs.size.slice(0, n), name: full.funcs.name.slice(0, n) } };
+    },
+    arbitrary: () => {
+      const base = seed ? fc.constant(seed as unknown as Record<string, unknown>) : fc.constant({ format: 'gbp-symbols', version: 1 } as Record<string, unknown>);
+      const field = fc.constantFrom('format', 'version', 'identity', 'kind', 'loads', 'strings', 'funcs', 'addrs');
+      const sub = fc.constantFrom('entry', 'size', 'name', 'vaddr', 'count', 'frames');
+      const mutatedJson = fc
+        .tuple(base, fc.array(fc.tuple(field, sub, fc.oneof(anyJson, fc.array(fc.oneof(fc.integer(), fc.double(), fc.constant(null), fc.string({ maxLength: 3 })), { maxLength: 20 }))), { maxLength: 3 }))
+        .map(([b, edits]) => {
+          const j = structuredClone(b) as Record<string, any>;
+          for (const [f, s, v] of edits) {
+            if (j[f] && typeof j[f] === 'object' && !Array.isArray(j[f])) j[f] = { ...j[f], [s]: v };
+            else j[f] = v;
+          }
+          return Buffer.from(JSON.stringify(j));
+        });
+      const bytes = fc.oneof(
+        { weight: 4, arbitrary: mutatedJson.map((b) => gzipSync(b)) },
+        { weight: 3, arbitrary: fc.tuple(mutatedJson, fc.array(byteOp, { minLength: 1, maxLength: 3 })).map(([b, ops]) => gzipSync(applyByteOps(b, ops))) },
+        { weight: 1, arbitrary: fc.tuple(mutatedJson, fc.array(byteOp, { minLength: 1, maxLength: 2 })).map(([b, ops]) => applyByteOps(gzipSync(b), ops)) },
+        { weight: 1, arbitrary: fc.uint8Array({ maxLength: 512 }).map((u) => Buffer.from(u)) },
+      );
+      return fc.record({ bytes, probes: fc.array(fc.oneof(fc.nat(), fc.integer({ min: 0x400000, max: 0x900000 })), { maxLength: 8 }) });
+    },
+    async run({ bytes, probes }) {
+      const j = decodeSidecar(bytes, { file: 'fuzz.gbp.tgz', entry: 'symbols/x.json.gz' });
+      const table = sidecarTable(j);
+      let at = 0;
+      const addrs = [...probes, ...(Array.isArray(j.funcs.entry) ? j.funcs.entry.slice(0, 8).map((d) => (at += Number(d) || 0)) : [])];
+      for (const a of addrs) {
+        for (const f of table.frames(a)) {
+          if (typeof f.name !== 'string' || typeof f.file !== 'string' || !Number.isFinite(f.line)) throw new Error(`sidecar frame with bad fields: ${JSON.stringify(f)}`);
+        }
+      }
+      return 'ok';
+    },
+    bytes: (c) => c.bytes,
+  };
+})();

@@ -9,7 +9,7 @@ import { checkManifest } from '../src/bundle/manifest-check.ts';
 import { readerCases, readerSeeds, type ReaderCase } from './fuzz-reader.ts';
 import { structuredNoise } from './fuzz-inputs.ts';
 import { validManifest } from './hostile-cases.ts';
-import { discoveredImporterTargets, IMPORTER_TARGETS } from './fuzz-importers.ts';
+import { discoveredImporterTargets, IMPORTER_TARGETS, SIDECAR_TARGET } from './fuzz-importers.ts';
 
 export interface FuzzContext {
   repo: string;
@@ -77,7 +77,7 @@ const manifest: FuzzTarget<unknown> = {
 };
 
 /** The targets that need no discovery, in the order the fuzzer runs them. */
-export const TARGETS: FuzzTarget<any>[] = [reader, manifest, ...IMPORTER_TARGETS];
+export const TARGETS: FuzzTarget<any>[] = [reader, manifest, ...IMPORTER_TARGETS, SIDECAR_TARGET];
 
 /** Every target: the fixed ones, then a generic one per importer without its own. */
 export async function allTargets(repo: string): Promise<FuzzTarget<any>[]> {

@@ -15,6 +15,8 @@ import { fileOffsetToVaddr, findSymbol, identityOf, openBinarySymbols, type Bina
 
 export const SIDECAR_FORMAT = 'gbp-symbols';
 export const SIDECAR_VERSION = 1;
+/** Largest inflated sidecar accepted (Go 1.19's `compile`, the biggest seen, is a few MiB). */
+const MAX_SIDECAR_JSON_BYTES = 256 * 1024 * 1024;
 
 /** The JSON inside `symbols/<key>.json.gz`. Addresses are link-time vaddrs; lists of addresses are delta-encoded. */
 export interface SidecarJson {
@@ -93,13 +95,20 @@ export function decodeSidecar(bytes: Buffer, where: { file?: string; entry?: str
   const name = [where.file, where.entry].filter(Boolean).join(': ');
   let j: SidecarJson;
   try {
-    j = JSON.parse(gunzipSync(bytes).toString('utf8'));
+    // Capped: a bundle's sidecar is untrusted, and a gzip bomb would otherwise inflate in memory.
+    j = JSON.parse(gunzipSync(bytes, { maxOutputLength: MAX_SIDECAR_JSON_BYTES }).toString('utf8'));
   } catch (e) {
     throw new GbpError('damaged', `${name}: symbol sidecar is not gzip'd JSON: ${(e as Error).message}`, where);
   }
   if (j?.format !== SIDECAR_FORMAT) throw new GbpError('parse', `${name}: not a symbol sidecar (format '${String(j?.format)}')`, where);
   if (j.version > SIDECAR_VERSION) throw new GbpError('version', `${name}: symbol sidecar version ${j.version} is newer than this gbp reads (${SIDECAR_VERSION})`, where);
-  const ok = Array.isArray(j.strings) && Array.isArray(j.loads) && j.funcs && [j.funcs.entry, j.funcs.size, j.funcs.name].every(Array.isArray) && j.funcs.entry.length === j.funcs.size.length && j.funcs.entry.length === j.funcs.name.length && j.addrs && Array.isArray(j.addrs.vaddr) && Array.isArray(j.addrs.count) && Array.isArray(j.addrs.frames) && j.identity && typeof j.identity.buildId === 'string';
+  const numbers = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+  const ok =
+    Array.isArray(j.strings) && j.strings.every((x) => typeof x === 'string') &&
+    Array.isArray(j.loads) && j.loads.every(numbers) &&
+    j.funcs && [j.funcs.entry, j.funcs.size, j.funcs.name].every(numbers) && j.funcs.entry.length === j.funcs.size.length && j.funcs.entry.length === j.funcs.name.length &&
+    j.addrs && [j.addrs.vaddr, j.addrs.count, j.addrs.frames].every(numbers) && j.addrs.vaddr.length === j.addrs.count.length &&
+    j.identity && typeof j.identity.buildId === 'string';
   if (!ok) throw new GbpError('damaged', `${name}: symbol sidecar lacks or mangles its function table`, where);
   return j;
 }
