@@ -95,3 +95,22 @@ test('gbp trace on the nethttp sample: one event per real tool run, on lanes, va
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('gbp report on the failed-build sample puts the failure and its first error line above the charts', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'gbp-report-broken-'));
+  try {
+    const bundle = path.join(REPO, 'samples/broken.gbp.tgz');
+    const manifest = JSON.parse(execFileSync('tar', ['-xzOf', bundle, 'manifest.json'], { encoding: 'utf8' }));
+    const stderr = execFileSync('tar', ['-xzOf', bundle, 'build/stderr.txt'], { encoding: 'utf8' });
+    const firstError = stderr.split('\n').find((l) => /\.go:\d+:\d+:/.test(l))!.trim();
+    const r = spawnSync('node', [GBP, 'report', bundle, '-o', tmp, '--force', '--no-svg'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const html = readFileSync(path.join(tmp, 'index.html'), 'utf8');
+    const alert = /<p class="alert">([^<]*)<\/p>/.exec(html)?.[1] ?? '';
+    assert.ok(alert.startsWith(`The build failed (exit ${manifest.build.exitCode})`), alert);
+    assert.ok(alert.includes(firstError.replace(/"/g, '&#34;')), alert);
+    assert.ok(!readdirSync(path.join(tmp, 'charts')).some((f) => f.endsWith('.svg')), '--no-svg wrote SVGs');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

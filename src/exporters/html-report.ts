@@ -17,6 +17,8 @@ export interface ReportSummary {
   facts: [string, string][];
   /** Small tables, e.g. top packages by time and by memory. */
   tables: { title: string; columns: string[]; rows: string[][] }[];
+  /** Shown in a box above everything: a failed build, an incomplete capture. */
+  alerts?: string[];
   warnings: string[];
 }
 
@@ -72,6 +74,7 @@ export function renderHtmlReport(summary: ReportSummary, charts: ChartResult[]):
 </head>
 <body>
 <header><h1>${escapeHtml(summary.title)}</h1></header>
+${(summary.alerts ?? []).map((a) => `<p class="alert">${escapeHtml(a)}</p>`).join('\n')}
 <section class="summary">
 <dl>${summary.facts.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')}</dl>
 ${summary.tables.map(renderTable).join('\n')}
@@ -145,6 +148,7 @@ table.top th, table.top td { border-bottom: 1px solid #e4e4e4; padding: 2px 8px;
 table.top td:nth-child(n+2) { text-align: right; font-variant-numeric: tabular-nums; }
 .warnings { margin: 8px 0; } .warnings.ok { color: #2a7; }
 .missing p { color: #888; }
+.alert { background: #fdecea; border-left: 4px solid #d62728; padding: 8px 12px; margin: 8px 0; font-weight: 600; word-break: break-word; }
 .files { font-size: 12px; color: #777; margin: 2px 0; }
 footer { margin-top: 36px; font-size: 12px; color: #777; }
 .chart { overflow-x: auto; }

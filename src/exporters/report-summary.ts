@@ -12,7 +12,7 @@ export function reportSummary(ctx: ChartContext, peak: MemoryPeak | undefined, b
   const cpu = totalCpu(ctx);
   const pkgs = perPackage(ctx);
   const facts: [string, string][] = [
-    ['Wall time', fmtDuration(wall)],
+    ['Wall time', `${fmtDuration(wall)}${m.meta.exitCode !== 0 ? ` (build failed, exit ${m.meta.exitCode ?? '?'})` : ''}`],
     ['CPU (tool runs, user + sys)', cpu == null ? 'unknown' : fmtDuration(cpu)],
     ['Parallelism (CPU / wall)', cpu == null || wall <= 0 ? 'unknown' : `${(cpu / wall).toFixed(2)}× on ${m.meta.host.cores} cores`],
     [
@@ -35,7 +35,7 @@ export function reportSummary(ctx: ChartContext, peak: MemoryPeak | undefined, b
     { title: 'Top 5 packages by build time', columns: ['package', 'wall', 'CPU'], rows: byTime.map(([p, v]) => [p, fmtDuration(v.wall), v.cpu ? fmtDuration(v.cpu) : '–']) },
   ];
   if (byMem.length) tables.push({ title: 'Top 5 packages by peak RSS', columns: ['package', 'peak RSS', 'tool'], rows: byMem.map(([p, v]) => [p, fmtBytes(v.rss), v.rssTool]) });
-  return { title: `go-build-profiler report: ${m.meta.argv.join(' ') || 'build'}`, facts, tables, warnings: warnings(ctx) };
+  return { title: `go-build-profiler report: ${m.meta.argv.join(' ') || 'build'}`, facts, tables, alerts: alerts(ctx), warnings: warnings(ctx) };
 }
 
 function totalCpu(ctx: ChartContext): number | null {
@@ -72,10 +72,22 @@ function toolCounts(ctx: ChartContext): string {
   return [...c].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${n} ${t}`).join(', ') || 'none';
 }
 
+/** What must not be missed: a failed build or an incomplete capture. */
+function alerts(ctx: ChartContext): string[] {
+  const m = ctx.model;
+  const out: string[] = [];
+  if (m.meta.exitCode !== 0) {
+    // The build's own first error line says why; the rest is in the bundle's build/stderr.txt.
+    const first = m.output.stderr.split('\n').find((l) => l.trim() && !l.startsWith('#'));
+    out.push(`The build failed (exit ${m.meta.exitCode ?? 'unknown'})${first ? `: ${first.trim().slice(0, 300)}` : ''}`);
+  }
+  if (m.meta.incomplete) out.push('The capture is incomplete (interrupted, or a collector could not finish).');
+  return out;
+}
+
 function warnings(ctx: ChartContext): string[] {
   const m = ctx.model;
   const out: string[] = [];
-  if (m.meta.incomplete) out.push('The capture is incomplete (interrupted, or a collector could not finish).');
   for (const [name, c] of Object.entries(m.meta.collectors)) {
     if (c.status !== 'ok') out.push(`collector ${name}: ${c.status}${c.reason ? ` (${c.reason})` : ''}`);
   }
