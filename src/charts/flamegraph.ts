@@ -148,18 +148,20 @@ function buildTree(ctx: ChartContext, cpu: CpuProfile): { nodes: Node[]; merged:
   const frameNames = cpu.frames.map(frameLabel);
   const frameLabels = frameNames.map(labelOf);
   const frameKinds = cpu.frames.map(frameKind);
-  // Per top node (a package or a tool): trie node → tree node, so stacks shared by many samples are walked once.
-  const memos = new Map<number, Map<number, number>>();
+  // trie node → tree node for the current top node (a package or a tool), so
+  // stacks shared by many samples are walked once. Groups are visited pid by
+  // pid; a generation stamp per slot makes "clearing" the memo free.
+  const memoNode = [new Int32Array(cpu.stackFrame.length), new Int32Array(cpu.stackFrame.length)];
+  const memoGen = [new Int32Array(cpu.stackFrame.length), new Int32Array(cpu.stackFrame.length)];
   const path: number[] = [];
-  const mapped = (top: number, trie: number): number => {
-    let memo = memos.get(top);
-    if (!memo) memos.set(top, (memo = new Map()));
+  const mapped = (which: 0 | 1, gen: number, top: number, trie: number): number => {
+    const mn = memoNode[which];
+    const mg = memoGen[which];
     path.length = 0;
     let at = top;
     for (let t = trie; t > 0; t = cpu.stackParent[t]) {
-      const hit = memo.get(t);
-      if (hit !== undefined) {
-        at = hit;
+      if (mg[t] === gen) {
+        at = mn[t];
         break;
       }
       path.push(t);
@@ -167,7 +169,8 @@ function buildTree(ctx: ChartContext, cpu: CpuProfile): { nodes: Node[]; merged:
     for (let i = path.length - 1; i >= 0; i--) {
       const f = cpu.stackFrame[path[i]];
       at = child(at, frameNames[f], frameLabels[f], frameKinds[f]);
-      memo.set(path[i], at);
+      mn[path[i]] = at;
+      mg[path[i]] = gen;
     }
     return at;
   };
@@ -178,14 +181,23 @@ function buildTree(ctx: ChartContext, cpu: CpuProfile): { nodes: Node[]; merged:
       nodes[n].period += period;
     }
   };
-  const tops = new Map<string, [number, number]>();
-  for (const g of cpu.groups) {
-    const who = byPid.get(g.pid) ?? { tool: g.comm || 'other', pkg: `(pid ${g.pid})` };
-    const key = `${g.pid}\t${who.tool}`;
-    let top = tops.get(key);
-    if (!top) tops.set(key, (top = [named(named(root, who.tool, 'tool'), who.pkg, 'package'), named(merged, who.tool, 'tool')]));
-    credit(mapped(top[0], g.stack), g.count, g.period);
-    credit(mapped(top[1], g.stack), g.count, g.period);
+  // A pid's comm can change at exec (`go` becomes `compile`), so (pid, comm) picks the top.
+  const order = cpu.groups.map((_, i) => i).sort((a, b) => cpu.groups[a].pid - cpu.groups[b].pid || (cpu.groups[a].comm < cpu.groups[b].comm ? -1 : cpu.groups[a].comm > cpu.groups[b].comm ? 1 : a - b));
+  let gen = 0;
+  let pid = NaN;
+  let comm = '';
+  let top: [number, number] = [0, 0];
+  for (const i of order) {
+    const g = cpu.groups[i];
+    if (g.pid !== pid || g.comm !== comm) {
+      pid = g.pid;
+      comm = g.comm;
+      gen++;
+      const who = byPid.get(g.pid) ?? { tool: g.comm || 'other', pkg: `(pid ${g.pid})` };
+      top = [named(named(root, who.tool, 'tool'), who.pkg, 'package'), named(merged, who.tool, 'tool')];
+    }
+    credit(mapped(0, gen, top[0], g.stack), g.count, g.period);
+    credit(mapped(1, gen, top[1], g.stack), g.count, g.period);
   }
   return { nodes, merged };
 }
