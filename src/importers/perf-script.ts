@@ -1,0 +1,558 @@
+// Streaming parser of `perf script` text (default layout and `-F` layouts,
+// with or without callchains) into the model's CpuProfile.
+//
+// A sample is an event line, then (with callchains) one frame line per frame,
+// innermost first, then a blank line:
+//   my worker 1 29901   632.436019:    1001001 cpu-clock:
+//   \t            229e run_lib+0x65 (/tmp/perfgen/cpp prog/libwith space.so)
+//   \t            1157 main+0xe (/tmp/perfgen/cpp prog/my worker 1)
+// Without callchains the one frame sits on the event line and no blank line follows:
+//        gop 29975/29975    1001001 cpu-clock:            4142c9 runtime.makechan+0x149 (/tmp/perfgen/go prog/gop)
+// Format source: tools/perf/builtin-script.c (perf_sample__fprintf_start, sample__fprintf_callchain).
+//
+// Speed: the input is scanned as bytes with Buffer.indexOf('\n'). A frame line
+// is turned into one flat latin1 string and looked up in a cache of parsed
+// frames, so only the first sight of each distinct frame line is parsed.
+// Event lines (one per sample) are tokenized by hand, without regexes.
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import type { CpuProfile, Frame, Warning } from '../model/types.ts';
+import { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS } from '../model/cpu-profile-builder.ts';
+import { GbpError } from '../errors.ts';
+
+/** A frame as perf printed it, before symbolization. */
+export interface RawFrame {
+  /** Hex address without 0x, as printed (kernel addresses exceed 2^53). */
+  addr: string;
+  /** Symbol as printed: `[unknown]`, `runtime.mallocgc`, `std::vector<int>::push_back(int const&)`, … */
+  symbol: string;
+  /** `0x1c` from `+0x1c`, or '' when perf printed no offset. */
+  offset: string;
+  /** DSO path or `[kernel.kallsyms]`, `[unknown]`; '' when the layout has no dso. */
+  dso: string;
+}
+
+export interface PerfScriptOptions {
+  /** Entry or file name used in warnings and errors. */
+  name: string;
+  /**
+   * perf-clock time (ns, the clock of `perf script` timestamps) that maps to
+   * build-relative 0. null: the first sample's time is 0.
+   */
+  clockStartNs: bigint | null;
+  /** Weight of a sample when the layout has no period column. */
+  defaultPeriod: number;
+  /** Event name when the layout has no event column. */
+  defaultEvent: string;
+  /**
+   * Symbolization hook, called once per distinct frame line. Return the
+   * frames it stands for (several when inlined, innermost first), or null to
+   * keep perf's own name.
+   */
+  resolve?: (frame: RawFrame) => Frame[] | null;
+  /** Bytes read at a time; tests use tiny chunks to exercise line splits. */
+  chunkSize: number;
+  /** Warnings kept in full; the rest are counted in one summary warning. */
+  maxWarnings: number;
+  bucketNs: number;
+  maxBuckets: number;
+}
+
+export const DEFAULT_PERF_SCRIPT_OPTIONS: PerfScriptOptions = {
+  name: 'perf script',
+  clockStartNs: null,
+  defaultPeriod: 1,
+  defaultEvent: 'unknown',
+  resolve: undefined,
+  chunkSize: 1 << 20,
+  maxWarnings: 100,
+  bucketNs: DEFAULT_CPU_PROFILE_BUILDER_OPTIONS.bucketNs,
+  maxBuckets: DEFAULT_CPU_PROFILE_BUILDER_OPTIONS.maxBuckets,
+};
+
+export interface PerfScriptResult {
+  profile: CpuProfile;
+  warnings: Warning[];
+  /** Lines read, bytes read (decompressed). */
+  lines: number;
+  bytes: number;
+  /** Whether the text had pid and time columns (without pid, pid = tid). */
+  hadPid: boolean;
+  hadTime: boolean;
+  hadPeriod: boolean;
+}
+
+/** The fields of one event line. Times stay split in seconds + ns to be exact. */
+export interface EventLine {
+  comm: string;
+  pid: number | null;
+  tid: number | null;
+  cpu: number | null;
+  sec: number | null;
+  nsec: number;
+  period: number | null;
+  event: string | null;
+  /** The frame printed on the event line itself when there is no callchain. */
+  inlineFrame: string | null;
+}
+
+const TAB = 9;
+const SPACE = 32;
+const NL = 10;
+const CR = 13;
+const HASH = 35;
+
+function isDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function isHex(s: string, from = 0): boolean {
+  if (s.length <= from) return false;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/** `632.436019:` → [632, 436019000]; null when the token is not a time. */
+function parseTime(tok: string): [number, number] | null {
+  if (tok.charCodeAt(tok.length - 1) !== 58 /* : */) return null;
+  const dot = tok.indexOf('.');
+  if (dot <= 0) return null;
+  const s = tok.slice(0, dot);
+  const f = tok.slice(dot + 1, tok.length - 1);
+  if (!isDigits(s) || !isDigits(f) || f.length > 9) return null;
+  return [Number(s), Number(f) * 10 ** (9 - f.length)];
+}
+
+/** `cpu-clock:`, `cpu-clock:u:`, `cycles:ppp:` → the event name without the trailing colon. */
+function parseEventToken(tok: string): string | null {
+  if (tok.length < 2 || tok.charCodeAt(tok.length - 1) !== 58) return null;
+  const c0 = tok.charCodeAt(0) | 0x20;
+  if (c0 < 97 || c0 > 122) return null; // event names start with a letter
+  return tok.slice(0, -1);
+}
+
+/** Splits on runs of spaces/tabs, keeping each token's start offset. */
+function tokenize(line: string): { toks: string[]; starts: number[] } {
+  const toks: string[] = [];
+  const starts: number[] = [];
+  let i = 0;
+  const n = line.length;
+  while (i < n) {
+    while (i < n && (line.charCodeAt(i) === SPACE || line.charCodeAt(i) === TAB)) i++;
+    if (i >= n) break;
+    const s = i;
+    while (i < n && line.charCodeAt(i) !== SPACE && line.charCodeAt(i) !== TAB) i++;
+    toks.push(line.slice(s, i));
+    starts.push(s);
+  }
+  return { toks, starts };
+}
+
+/**
+ * Parses an event line (any `-F` layout that keeps comm, and time or event).
+ * The comm may contain spaces, so the line is anchored on the time token
+ * (`632.436019:`), or on the event token (`cpu-clock:`) when there is no time;
+ * pid/tid and cpu are read leftwards from the anchor, the rest is comm.
+ * Returns null when the line has neither anchor or no comm.
+ */
+export function parseEventLine(line: string): EventLine | null {
+  const { toks, starts } = tokenize(line);
+  if (toks.length < 2) return null;
+  let anchor = -1;
+  let time: [number, number] | null = null;
+  for (let i = 1; i < toks.length; i++) {
+    time = parseTime(toks[i]);
+    if (time) {
+      anchor = i;
+      break;
+    }
+  }
+  let event: string | null = null;
+  let period: number | null = null;
+  let right: number; // first token after period/event
+  let left: number; // last token before the anchor that can be pid/cpu
+  if (anchor >= 0) {
+    left = anchor - 1;
+    right = anchor + 1;
+    // After the time: [period] [event:] [inline frame]. A number is a period only
+    // when an event or the end of line follows (an inline frame's address can be all digits).
+    if (right < toks.length && isDigits(toks[right]) && (right + 1 === toks.length || parseEventToken(toks[right + 1]) !== null)) {
+      period = Number(toks[right]);
+      right++;
+    }
+    if (right < toks.length) {
+      const ev = parseEventToken(toks[right]);
+      if (ev !== null) {
+        event = ev;
+        right++;
+      }
+    }
+  } else {
+    for (let i = 1; i < toks.length; i++) {
+      event = parseEventToken(toks[i]);
+      if (event !== null) {
+        anchor = i;
+        break;
+      }
+    }
+    if (anchor < 0) return null;
+    right = anchor + 1;
+    left = anchor - 1;
+    // Before the event: pid/tid [cpu] [period]. A lone number after the comm is
+    // read as the tid; two numbers as tid then period.
+    if (left >= 2 && isDigits(toks[left]) && (isDigits(toks[left - 1]) || isPidTid(toks[left - 1]) || isCpu(toks[left - 1]))) {
+      period = Number(toks[left]);
+      left--;
+    }
+  }
+  let cpu: number | null = null;
+  if (left >= 1 && isCpu(toks[left])) {
+    cpu = Number(toks[left].slice(1, -1));
+    left--;
+  }
+  let pid: number | null = null;
+  let tid: number | null = null;
+  if (left >= 1 && isPidTid(toks[left])) {
+    const slash = toks[left].indexOf('/');
+    pid = Number(toks[left].slice(0, slash));
+    tid = Number(toks[left].slice(slash + 1));
+    left--;
+  } else if (left >= 1 && isDigits(toks[left])) {
+    tid = Number(toks[left]);
+    left--;
+  }
+  if (left < 0) return null;
+  const commEnd = starts[left] + toks[left].length;
+  const comm = line.slice(starts[0], commEnd);
+  const inlineFrame = right < toks.length ? line.slice(starts[right]) : null;
+  return { comm, pid, tid, cpu, sec: time ? time[0] : null, nsec: time ? time[1] : 0, period, event, inlineFrame };
+}
+
+function isPidTid(t: string): boolean {
+  const slash = t.indexOf('/');
+  return slash > 0 && isDigits(t.slice(0, slash)) && isDigits(t.slice(slash + 1));
+}
+
+function isCpu(t: string): boolean {
+  return t.length >= 3 && t.charCodeAt(0) === 91 /* [ */ && t.charCodeAt(t.length - 1) === 93 && isDigits(t.slice(1, -1));
+}
+
+/**
+ * Parses a frame (without its leading whitespace):
+ *   `ffffffff8161c639 __rmqueue_pcplist+0x49 ([kernel.kallsyms])`
+ *   `a2074 type:.eq.struct { main.a int; main.b int; main.s string }+0x14 (/tmp/go prog/gop)`
+ * The DSO is taken from the last ` (` because symbols and paths contain spaces and brackets.
+ */
+export function parseFrame(text: string): RawFrame | null {
+  const sp = text.indexOf(' ');
+  const addr = sp < 0 ? text : text.slice(0, sp);
+  if (!isHex(addr)) return null;
+  let rest = sp < 0 ? '' : text.slice(sp + 1).trim();
+  let dso = '';
+  if (rest.endsWith(')')) {
+    const open = rest.lastIndexOf(' (');
+    if (open >= 0) {
+      dso = rest.slice(open + 2, -1);
+      rest = rest.slice(0, open);
+    } else if (rest.startsWith('(')) {
+      dso = rest.slice(1, -1); // `-F ip,dso`: no symbol at all
+      rest = '';
+    }
+  }
+  let offset = '';
+  const plus = rest.lastIndexOf('+0x');
+  if (plus > 0 && isHex(rest, plus + 3)) {
+    offset = rest.slice(plus + 1);
+    rest = rest.slice(0, plus);
+  }
+  return { addr, symbol: rest, offset, dso };
+}
+
+/** The model frame for a raw frame when no resolver names it. */
+function defaultFrame(r: RawFrame): Frame {
+  const named = r.symbol !== '' && r.symbol !== '[unknown]';
+  return { name: named ? r.symbol : `[unknown]`, dso: r.dso, addr: r.addr, named };
+}
+
+/** Latin1 (how the bytes were read) back to UTF-8, only when there are non-ASCII bytes. */
+function utf8(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'latin1').toString('utf8');
+  }
+  return s;
+}
+
+/**
+ * The push parser: feed it chunks of bytes (any split), then end(). Memory is
+ * bounded by distinct frame lines, stacks and groups.
+ */
+export class PerfScriptParser {
+  private readonly o: PerfScriptOptions;
+  private readonly b: CpuProfileBuilder;
+  private builderEvent: string | null = null;
+  private readonly frameCache = new Map<string, number[]>();
+  private tail: Buffer | null = null;
+  private lineNo = 0;
+  private bytes = 0;
+  readonly warnings: Warning[] = [];
+  private warningCount = 0;
+  // The open sample: its event line, frame ids innermost first.
+  private open: EventLine | null = null;
+  private openLine = 0;
+  private stack: number[] = [];
+  private clockSec = 0;
+  private clockNsec = 0;
+  private clockSet = false;
+  private hadPid = false;
+  private hadTime = false;
+  private hadPeriod = false;
+  private warnedNoPid = false;
+  private warnedNoPeriod = false;
+
+  constructor(opts: Partial<PerfScriptOptions> = {}) {
+    this.o = { ...DEFAULT_PERF_SCRIPT_OPTIONS, ...opts };
+    this.b = new CpuProfileBuilder('', { bucketNs: this.o.bucketNs, maxBuckets: this.o.maxBuckets });
+    if (this.o.clockStartNs !== null) {
+      this.clockSec = Number(this.o.clockStartNs / 1_000_000_000n);
+      this.clockNsec = Number(this.o.clockStartNs % 1_000_000_000n);
+      this.clockSet = true;
+    }
+  }
+
+  /** Feeds bytes; lines may be split anywhere. */
+  push(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    let buf = chunk;
+    if (this.tail) {
+      buf = Buffer.concat([this.tail, chunk]);
+      this.tail = null;
+    }
+    let pos = 0;
+    const n = buf.length;
+    for (;;) {
+      const nl = buf.indexOf(NL, pos);
+      if (nl < 0) break;
+      this.line(buf, pos, nl);
+      pos = nl + 1;
+    }
+    if (pos < n) this.tail = Buffer.from(buf.subarray(pos)); // copy: do not pin the whole chunk
+  }
+
+  /** Finishes the input and returns the profile. */
+  end(): PerfScriptResult {
+    if (this.tail) {
+      const t = this.tail;
+      this.tail = null;
+      this.line(t, 0, t.length);
+    }
+    this.flush();
+    if (this.warningCount > this.warnings.length) {
+      this.warnings.push({ entry: this.o.name, message: `${this.warningCount - this.warnings.length} more malformed lines not listed` });
+    }
+    const profile = this.b.build();
+    profile.event = this.builderEvent ?? this.o.defaultEvent;
+    return { profile, warnings: this.warnings, lines: this.lineNo, bytes: this.bytes, hadPid: this.hadPid, hadTime: this.hadTime, hadPeriod: this.hadPeriod };
+  }
+
+  private warn(line: number | undefined, message: string): void {
+    this.warningCount++;
+    if (this.warnings.length < this.o.maxWarnings) this.warnings.push({ entry: this.o.name, line, message });
+  }
+
+  private line(buf: Buffer, start: number, end: number): void {
+    this.lineNo++;
+    if (end > start && buf[end - 1] === CR) end--;
+    if (end === start) {
+      this.flush(); // a blank line ends a sample
+      return;
+    }
+    const c = buf[start];
+    if (c === TAB || c === SPACE) {
+      // Frame line (perf indents them with a tab): skip the indentation, then one cache lookup.
+      let s = start + 1;
+      while (s < end && (buf[s] === SPACE || buf[s] === TAB)) s++;
+      if (s === end) {
+        this.flush();
+        return;
+      }
+      // `-F` layouts right-align the comm with spaces: `     my worker 1 29901   632.433994: ...`
+      if (c === SPACE) {
+        const ev = parseEventLine(buf.toString('latin1', s, end));
+        if (ev && ev.tid !== null) {
+          this.flush();
+          this.openEvent(ev);
+          return;
+        }
+      }
+      if (!this.open) {
+        this.warn(this.lineNo, 'frame line outside a sample');
+        return;
+      }
+      this.addFrame(buf.toString('latin1', s, end));
+      return;
+    }
+    if (c === HASH) return; // `--header` metadata
+    this.flush(); // layouts without callchains have no blank line between samples
+    const text = buf.toString('latin1', start, end);
+    const ev = parseEventLine(text);
+    if (!ev || ev.tid === null) {
+      this.warn(this.lineNo, `malformed event line: ${JSON.stringify(utf8(text).slice(0, 120))}`);
+      return;
+    }
+    this.openEvent(ev);
+  }
+
+  private addFrame(text: string): void {
+    let ids = this.frameCache.get(text);
+    if (ids === undefined) {
+      const raw = parseFrame(text);
+      if (!raw) {
+        this.warn(this.lineNo, `malformed frame line: ${JSON.stringify(utf8(text).slice(0, 120))}`);
+        return;
+      }
+      raw.symbol = utf8(raw.symbol);
+      raw.dso = utf8(raw.dso);
+      const frames = (this.o.resolve && this.o.resolve(raw)) || [defaultFrame(raw)];
+      ids = frames.map((f) => this.b.frame(f));
+      this.frameCache.set(text, ids);
+    }
+    for (let i = 0; i < ids.length; i++) this.stack.push(ids[i]);
+  }
+
+  private openEvent(ev: EventLine): void {
+    ev.comm = utf8(ev.comm);
+    this.open = ev;
+    this.openLine = this.lineNo;
+    this.stack.length = 0;
+    if (ev.inlineFrame !== null) this.addFrame(ev.inlineFrame);
+  }
+
+  /** Closes the open sample, if any, and adds it to the profile. */
+  private flush(): void {
+    const ev = this.open;
+    if (!ev) return;
+    this.open = null;
+    let node = 0;
+    for (let i = this.stack.length - 1; i >= 0; i--) node = this.b.child(node, this.stack[i]);
+    this.stack.length = 0;
+    if (ev.event !== null && this.builderEvent === null) this.builderEvent = ev.event;
+    let pid = ev.pid;
+    if (pid === null) {
+      pid = ev.tid!;
+      if (!this.warnedNoPid) {
+        this.warnedNoPid = true;
+        this.warn(this.openLine, 'no pid column (perf script -F +pid adds it): the tid stands in for the pid, so threads of one process are not joined');
+      }
+    } else this.hadPid = true;
+    let period = ev.period;
+    if (period === null) {
+      period = this.o.defaultPeriod;
+      if (!this.warnedNoPeriod) {
+        this.warnedNoPeriod = true;
+        this.warn(this.openLine, `no period column: every sample weighs ${period}`);
+      }
+    } else this.hadPeriod = true;
+    let t: number | null = null;
+    if (ev.sec !== null) {
+      this.hadTime = true;
+      if (!this.clockSet) {
+        this.clockSec = ev.sec;
+        this.clockNsec = ev.nsec;
+        this.clockSet = true;
+      }
+      t = (ev.sec - this.clockSec) * 1e9 + (ev.nsec - this.clockNsec);
+    }
+    this.b.addSample(node, pid, ev.tid!, ev.comm, period, t);
+  }
+}
+
+/** true when `head` (the first bytes of a file, decompressed) looks like `perf script` text. */
+export function detectPerfScript(head: Buffer | string): boolean {
+  const text = typeof head === 'string' ? head : head.toString('latin1', 0, Math.min(head.length, 65536));
+  const lines = text.split('\n');
+  let i = 0;
+  while (i < lines.length && (lines[i].trim() === '' || lines[i].startsWith('#'))) i++;
+  if (i >= lines.length - 1 && i < lines.length && lines[i].length === text.length) return false; // one unterminated line: too little to say
+  const first = lines[i]?.replace(/\r$/, '');
+  if (!first || first.startsWith(' ') || first.startsWith('\t')) return false;
+  const ev = parseEventLine(first);
+  if (!ev || ev.tid === null || (ev.sec === null && ev.event === null)) return false;
+  if (ev.inlineFrame !== null) return parseFrame(ev.inlineFrame) !== null;
+  const next = lines[i + 1]?.replace(/\r$/, '');
+  if (next === undefined || next === '') return true;
+  if (next.startsWith('\t') || next.startsWith(' ')) return parseFrame(next.trim()) !== null;
+  return parseEventLine(next) !== null; // `-F` without ip: event lines only
+}
+
+/** Parses a whole stream of perf text (gzip'd or not: sniffed from the magic bytes). */
+export async function parsePerfScriptStream(input: Readable, opts: Partial<PerfScriptOptions> = {}): Promise<PerfScriptResult> {
+  const p = new PerfScriptParser(opts);
+  const chunkSize = opts.chunkSize ?? DEFAULT_PERF_SCRIPT_OPTIONS.chunkSize;
+  const name = opts.name ?? DEFAULT_PERF_SCRIPT_OPTIONS.name;
+  const source = await sniffGzip(input);
+  const stream = source.gzip ? source.stream.pipe(createGunzip({ chunkSize: Math.max(64, Math.min(chunkSize, 1 << 20)) })) : source.stream;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (chunk.length <= chunkSize) p.push(chunk);
+      else for (let i = 0; i < chunk.length; i += chunkSize) p.push(chunk.subarray(i, i + chunkSize));
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' || /unexpected end of file|incorrect header/i.test(err.message)) {
+      throw new GbpError('damaged', `${name}: gzip data is damaged or truncated (${err.message})`, { file: name });
+    }
+    throw new GbpError('io', `${name}: cannot read: ${err.code ?? err.message}`, { file: name });
+  }
+  return p.end();
+}
+
+/** Parses a file (`-` for stdin), gzip'd or not. */
+export async function parsePerfScriptFile(file: string, opts: Partial<PerfScriptOptions> = {}): Promise<PerfScriptResult> {
+  const chunkSize = opts.chunkSize ?? DEFAULT_PERF_SCRIPT_OPTIONS.chunkSize;
+  const name = file === '-' ? 'stdin' : file;
+  const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: Math.max(64, Math.min(chunkSize, 1 << 20)) });
+  const opened = new Promise<void>((resolve, reject) => {
+    if (file === '-') return resolve();
+    input.once('open', () => resolve());
+    input.once('error', (e: NodeJS.ErrnoException) => reject(new GbpError('io', `${file}: cannot read: ${e.code ?? e.message}`, { file })));
+  });
+  await opened;
+  return parsePerfScriptStream(input, { ...opts, name: opts.name ?? name });
+}
+
+/** Peeks at the first bytes to tell gzip from text, without losing them. */
+async function sniffGzip(input: Readable): Promise<{ gzip: boolean; stream: Readable }> {
+  const { PassThrough } = await import('node:stream');
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const it = input[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) {
+    out.end();
+    return { gzip: false, stream: out };
+  }
+  const head: Buffer = first.value;
+  const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  (async () => {
+    try {
+      out.write(head);
+      for (;;) {
+        const r = await it.next();
+        if (r.done) break;
+        if (!out.write(r.value)) await new Promise((res) => out.once('drain', res));
+      }
+      out.end();
+    } catch (e) {
+      out.destroy(e as Error);
+    }
+  })();
+  return { gzip, stream: out };
+}

@@ -1,0 +1,150 @@
+// Builds a CpuProfile one sample at a time, in memory bounded by the number
+// of distinct frames, stacks and (leaf, pid, tid, comm) groups, never by the
+// number of samples. Importers call frame() / child() / addSample() and build().
+import type { CpuProfile, Frame, SampleGroup } from './types.ts';
+
+export interface CpuProfileBuilderOptions {
+  /** Width of a timeline bucket, ns. */
+  bucketNs: number;
+  /** When a pid's timeline would need more buckets, all buckets double in width. */
+  maxBuckets: number;
+}
+
+export const DEFAULT_CPU_PROFILE_BUILDER_OPTIONS: CpuProfileBuilderOptions = {
+  bucketNs: 100_000_000,
+  maxBuckets: 2048,
+};
+
+// Trie children live in one open-addressing hash table keyed by
+// (parent node, frame id), so the hot path allocates nothing per frame.
+const EMPTY = -1;
+
+export class CpuProfileBuilder {
+  readonly frames: Frame[] = [];
+  private readonly frameIds = new Map<string, number>();
+  private stackFrame: number[] = [-1];
+  private stackParent: number[] = [-1];
+  private table = new Int32Array(1 << 16).fill(EMPTY); // node ids; key is (parent, frame) of that node
+  private tableMask = (1 << 16) - 1;
+  private readonly groups: SampleGroup[] = [];
+  private readonly groupIds = new Map<string, number>();
+  private readonly timeline = new Map<number, Float64Array>();
+  private bucketNs: number;
+  private readonly maxBuckets: number;
+  private totalSamples = 0;
+  private totalPeriod = 0;
+
+  constructor(
+    readonly event: string,
+    opts: Partial<CpuProfileBuilderOptions> = {},
+  ) {
+    const o = { ...DEFAULT_CPU_PROFILE_BUILDER_OPTIONS, ...opts };
+    this.bucketNs = o.bucketNs;
+    this.maxBuckets = o.maxBuckets;
+  }
+
+  /** The id of a frame, interned by (name, dso, addr). */
+  frame(f: Frame): number {
+    const key = `${f.name}\0${f.dso}\0${f.addr}`;
+    let id = this.frameIds.get(key);
+    if (id === undefined) {
+      id = this.frames.length;
+      this.frames.push(f);
+      this.frameIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** The trie node for `frame` under `parent` (0 is the root), created on first use. */
+  child(parent: number, frame: number): number {
+    const mask = this.tableMask;
+    let h = (Math.imul(parent, 0x9e3779b1) ^ Math.imul(frame, 0x85ebca77)) & mask;
+    const table = this.table;
+    for (;;) {
+      const n = table[h];
+      if (n === EMPTY) break;
+      if (this.stackParent[n] === parent && this.stackFrame[n] === frame) return n;
+      h = (h + 1) & mask;
+    }
+    const node = this.stackFrame.length;
+    this.stackFrame.push(frame);
+    this.stackParent.push(parent);
+    table[h] = node;
+    if (node * 2 > mask) this.grow();
+    return node;
+  }
+
+  /** Adds `count` samples ending at trie node `leaf`; `t` is build-relative ns or null. */
+  addSample(leaf: number, pid: number, tid: number, comm: string, period: number, t: number | null, count = 1): void {
+    const key = `${leaf}\0${pid}\0${tid}\0${comm}`;
+    let g = this.groupIds.get(key);
+    if (g === undefined) {
+      g = this.groups.length;
+      this.groups.push({ stack: leaf, pid, tid, comm, count: 0, period: 0 });
+      this.groupIds.set(key, g);
+    }
+    const grp = this.groups[g];
+    grp.count += count;
+    grp.period += period;
+    this.totalSamples += count;
+    this.totalPeriod += period;
+    if (t !== null) this.addToTimeline(pid, t < 0 ? 0 : t, count);
+  }
+
+  get sampleCount(): number {
+    return this.totalSamples;
+  }
+
+  build(): CpuProfile {
+    return {
+      event: this.event,
+      frames: this.frames,
+      stackFrame: this.stackFrame,
+      stackParent: this.stackParent,
+      groups: this.groups,
+      bucketNs: this.bucketNs,
+      timeline: this.timeline,
+      totalSamples: this.totalSamples,
+      totalPeriod: this.totalPeriod,
+    };
+  }
+
+  private grow(): void {
+    const size = this.table.length * 2;
+    const table = new Int32Array(size).fill(EMPTY);
+    const mask = size - 1;
+    for (let n = 1; n < this.stackFrame.length; n++) {
+      let h = (Math.imul(this.stackParent[n], 0x9e3779b1) ^ Math.imul(this.stackFrame[n], 0x85ebca77)) & mask;
+      while (table[h] !== EMPTY) h = (h + 1) & mask;
+      table[h] = n;
+    }
+    this.table = table;
+    this.tableMask = mask;
+  }
+
+  private addToTimeline(pid: number, t: number, count: number): void {
+    let b = Math.floor(t / this.bucketNs);
+    while (b >= this.maxBuckets) {
+      this.coarsen();
+      b = Math.floor(t / this.bucketNs);
+    }
+    let series = this.timeline.get(pid);
+    if (!series || series.length <= b) {
+      const grown = new Float64Array(Math.min(this.maxBuckets, Math.max(b + 1, (series?.length ?? 0) * 2, 16)));
+      if (series) grown.set(series);
+      series = grown;
+      this.timeline.set(pid, series);
+    }
+    series[b] += count;
+  }
+
+  /** Doubles the bucket width so a long build never needs more than maxBuckets per pid. */
+  private coarsen(): void {
+    this.bucketNs *= 2;
+    for (const [pid, s] of this.timeline) {
+      const half = new Float64Array(Math.max(1, Math.ceil(s.length / 2)));
+      for (let i = 0; i < s.length; i++) half[i >> 1] += s[i];
+      this.timeline.set(pid, half);
+    }
+  }
+}
