@@ -35,3 +35,18 @@ export { simulate, matchPackage, DEFAULT_SIMULATE_OPTIONS, type SimulateOptions,
 export { diffBuilds, DEFAULT_DIFF_OPTIONS, type DiffOptions, type BuildDiff, type MetricDelta, type PackageDelta, type Verdict } from './analyze/diff.ts';
 export { analyzeBuild, type BuildAnalysis, type BuildSummary } from './analyze/summary.ts';
 export { csvTables, tableToCsv, writeCsvTables, type CsvTable } from './exporters/csv.ts';
+export {
+  parsePerfScript,
+  parsePerfScriptFile,
+  detectPerfScript,
+  parseEventLine,
+  parseFrame,
+  PerfScriptParser,
+  DEFAULT_PERF_SCRIPT_OPTIONS,
+  type PerfScriptOptions,
+  type PerfScriptResult,
+  type RawFrame,
+  type EventLine,
+} from './importers/perf-script.ts';
+export { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS, type CpuProfileBuilderOptions } from './model/cpu-profile-builder.ts';
+export { buildCpuPprof, encodeCpuPprof, periodValueType, invocationsByPid, type CpuPprofOptions } from './exporters/pprof-cpu.ts';

@@ -47,8 +47,17 @@ export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocat
     comments: [`perf event: ${cpu.event}`, ...(opts.comments ?? [])],
   });
   const byPid = invocationsByPid(invocations);
+  // pprof shows the first mapping as the profile's main binary: put the
+  // user-space DSO with the most leaf samples first, not whatever came first.
+  const leafPeriod = new Map<string, number>();
+  for (const g of cpu.groups) {
+    const dso = g.stack > 0 ? cpu.frames[cpu.stackFrame[g.stack]].dso : '';
+    if (dso && !dso.startsWith('[')) leafPeriod.set(dso, (leafPeriod.get(dso) ?? 0) + g.period);
+  }
+  const mainDso = [...leafPeriod].sort((a, b) => b[1] - a[1])[0]?.[0];
   const locOfFrame = new Int32Array(cpu.frames.length); // 0 = not yet made
   const mappingOfDso = new Map<string, number>();
+  if (mainDso !== undefined) mappingOfDso.set(mainDso, b.mapping({ file: mainDso, hasFunctions: true }));
   const location = (frameId: number): number => {
     let loc = locOfFrame[frameId];
     if (loc === 0) {

@@ -14,12 +14,13 @@
 // is turned into one flat latin1 string and looked up in a cache of parsed
 // frames, so only the first sight of each distinct frame line is parsed.
 // Event lines (one per sample) are tokenized by hand, without regexes.
-import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import type { CpuProfile, Frame, Warning } from '../model/types.ts';
 import { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS } from '../model/cpu-profile-builder.ts';
 import { GbpError } from '../errors.ts';
+import { bufferChunks, fileInput, type Input } from './input.ts';
+import { WarningSink } from './warnings.ts';
 
 /** A frame as perf printed it, before symbolization. */
 export interface RawFrame {
@@ -230,7 +231,7 @@ export function parseEventLine(line: string): EventLine | null {
     tid = Number(toks[left]);
     left--;
   }
-  if (left < 0) return null;
+  if (left < 0 || tid === null) return null;
   const commEnd = starts[left] + toks[left].length;
   const comm = line.slice(starts[0], commEnd);
   const inlineFrame = right < toks.length ? line.slice(starts[right]) : null;
@@ -259,7 +260,7 @@ export function parseFrame(text: string): RawFrame | null {
   let rest = sp < 0 ? '' : text.slice(sp + 1).trim();
   let dso = '';
   if (rest.endsWith(')')) {
-    const open = rest.lastIndexOf(' (');
+    const open = dsoOpen(rest);
     if (open >= 0) {
       dso = rest.slice(open + 2, -1);
       rest = rest.slice(0, open);
@@ -275,6 +276,20 @@ export function parseFrame(text: string): RawFrame | null {
     rest = rest.slice(0, plus);
   }
   return { addr, symbol: rest, offset, dso };
+}
+
+/**
+ * Index of the ` (` that opens the trailing `(dso)`: the one that balances the
+ * final `)`, so `/tmp/a (b)/gop` survives; else the last ` (`.
+ */
+function dsoOpen(rest: string): number {
+  let depth = 0;
+  for (let i = rest.length - 1; i > 0; i--) {
+    const c = rest.charCodeAt(i);
+    if (c === 41 /* ) */) depth++;
+    else if (c === 40 /* ( */ && --depth === 0) return rest.charCodeAt(i - 1) === SPACE ? i - 1 : rest.lastIndexOf(' (');
+  }
+  return rest.lastIndexOf(' (');
 }
 
 /** The model frame for a raw frame when no resolver names it. */
@@ -303,8 +318,7 @@ export class PerfScriptParser {
   private tail: Buffer | null = null;
   private lineNo = 0;
   private bytes = 0;
-  readonly warnings: Warning[] = [];
-  private warningCount = 0;
+  private readonly warnings: WarningSink;
   // The open sample: its event line, frame ids innermost first.
   private open: EventLine | null = null;
   private openLine = 0;
@@ -320,6 +334,7 @@ export class PerfScriptParser {
 
   constructor(opts: Partial<PerfScriptOptions> = {}) {
     this.o = { ...DEFAULT_PERF_SCRIPT_OPTIONS, ...opts };
+    this.warnings = new WarningSink(this.o.name, this.o.maxWarnings);
     this.b = new CpuProfileBuilder('', { bucketNs: this.o.bucketNs, maxBuckets: this.o.maxBuckets });
     if (this.o.clockStartNs !== null) {
       this.clockSec = Number(this.o.clockStartNs / 1_000_000_000n);
@@ -347,6 +362,11 @@ export class PerfScriptParser {
     if (pos < n) this.tail = Buffer.from(buf.subarray(pos)); // copy: do not pin the whole chunk
   }
 
+  /** Lines seen so far (1-based number of the last line). */
+  get linesRead(): number {
+    return this.lineNo;
+  }
+
   /** Finishes the input and returns the profile. */
   end(): PerfScriptResult {
     if (this.tail) {
@@ -355,17 +375,13 @@ export class PerfScriptParser {
       this.line(t, 0, t.length);
     }
     this.flush();
-    if (this.warningCount > this.warnings.length) {
-      this.warnings.push({ entry: this.o.name, message: `${this.warningCount - this.warnings.length} more malformed lines not listed` });
-    }
     const profile = this.b.build();
     profile.event = this.builderEvent ?? this.o.defaultEvent;
-    return { profile, warnings: this.warnings, lines: this.lineNo, bytes: this.bytes, hadPid: this.hadPid, hadTime: this.hadTime, hadPeriod: this.hadPeriod };
+    return { profile, warnings: this.warnings.done(), lines: this.lineNo, bytes: this.bytes, hadPid: this.hadPid, hadTime: this.hadTime, hadPeriod: this.hadPeriod };
   }
 
   private warn(line: number | undefined, message: string): void {
-    this.warningCount++;
-    if (this.warnings.length < this.o.maxWarnings) this.warnings.push({ entry: this.o.name, line, message });
+    this.warnings.at(line, message);
   }
 
   private line(buf: Buffer, start: number, end: number): void {
@@ -482,8 +498,8 @@ export function detectPerfScript(head: Buffer | string): boolean {
   let i = 0;
   while (i < lines.length && (lines[i].trim() === '' || lines[i].startsWith('#'))) i++;
   if (i >= lines.length - 1 && i < lines.length && lines[i].length === text.length) return false; // one unterminated line: too little to say
-  const first = lines[i]?.replace(/\r$/, '');
-  if (!first || first.startsWith(' ') || first.startsWith('\t')) return false;
+  const first = lines[i]?.replace(/\r$/, '').trimStart();
+  if (!first || lines[i].startsWith('\t')) return false;
   const ev = parseEventLine(first);
   if (!ev || ev.tid === null || (ev.sec === null && ev.event === null)) return false;
   if (ev.inlineFrame !== null) return parseFrame(ev.inlineFrame) !== null;
@@ -493,22 +509,21 @@ export function detectPerfScript(head: Buffer | string): boolean {
   return parseEventLine(next) !== null; // `-F` without ip: event lines only
 }
 
-/** Parses a whole stream of perf text (gzip'd or not: sniffed from the magic bytes). */
-export async function parsePerfScriptStream(input: Readable, opts: Partial<PerfScriptOptions> = {}): Promise<PerfScriptResult> {
+/** Parses perf text from any Input (stream, chunks, Buffer, string), gzip'd or not (sniffed from the magic bytes). */
+export async function parsePerfScript(input: Input, opts: Partial<PerfScriptOptions> = {}): Promise<PerfScriptResult> {
   const p = new PerfScriptParser(opts);
   const chunkSize = opts.chunkSize ?? DEFAULT_PERF_SCRIPT_OPTIONS.chunkSize;
   const name = opts.name ?? DEFAULT_PERF_SCRIPT_OPTIONS.name;
-  const source = await sniffGzip(input);
-  const stream = source.gzip ? source.stream.pipe(createGunzip({ chunkSize: Math.max(64, Math.min(chunkSize, 1 << 20)) })) : source.stream;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for await (const chunk of maybeGunzip(input, chunkSize)) {
       if (chunk.length <= chunkSize) p.push(chunk);
       else for (let i = 0; i < chunk.length; i += chunkSize) p.push(chunk.subarray(i, i + chunkSize));
     }
   } catch (e) {
+    if (e instanceof GbpError) throw e;
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' || /unexpected end of file|incorrect header/i.test(err.message)) {
-      throw new GbpError('damaged', `${name}: gzip data is damaged or truncated (${err.message})`, { file: name });
+    if (err.code?.startsWith('Z_') || /unexpected end of file|incorrect header/i.test(err.message)) {
+      throw new GbpError('damaged', `${name}: gzip data is damaged or truncated (${err.message}) after line ${p.linesRead}`, { file: name, line: p.linesRead });
     }
     throw new GbpError('io', `${name}: cannot read: ${err.code ?? err.message}`, { file: name });
   }
@@ -518,41 +533,28 @@ export async function parsePerfScriptStream(input: Readable, opts: Partial<PerfS
 /** Parses a file (`-` for stdin), gzip'd or not. */
 export async function parsePerfScriptFile(file: string, opts: Partial<PerfScriptOptions> = {}): Promise<PerfScriptResult> {
   const chunkSize = opts.chunkSize ?? DEFAULT_PERF_SCRIPT_OPTIONS.chunkSize;
-  const name = file === '-' ? 'stdin' : file;
-  const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: Math.max(64, Math.min(chunkSize, 1 << 20)) });
-  const opened = new Promise<void>((resolve, reject) => {
-    if (file === '-') return resolve();
-    input.once('open', () => resolve());
-    input.once('error', (e: NodeJS.ErrnoException) => reject(new GbpError('io', `${file}: cannot read: ${e.code ?? e.message}`, { file })));
-  });
-  await opened;
-  return parsePerfScriptStream(input, { ...opts, name: opts.name ?? name });
+  const input = file === '-' ? process.stdin : fileInput(file, Math.max(64, Math.min(chunkSize, 1 << 20)));
+  return parsePerfScript(input, { ...opts, name: opts.name ?? (file === '-' ? 'stdin' : file) });
 }
 
-/** Peeks at the first bytes to tell gzip from text, without losing them. */
-async function sniffGzip(input: Readable): Promise<{ gzip: boolean; stream: Readable }> {
-  const { PassThrough } = await import('node:stream');
-  const out = new PassThrough({ highWaterMark: 1 << 20 });
-  const it = input[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) {
-    out.end();
-    return { gzip: false, stream: out };
+/** The input's bytes, gunzip'd when they start with the gzip magic. */
+async function* maybeGunzip(input: Input, chunkSize: number): AsyncGenerator<Buffer> {
+  const it = bufferChunks(input)[Symbol.asyncIterator]();
+  let head: Buffer = Buffer.alloc(0);
+  while (head.length < 2) {
+    const r = await it.next();
+    if (r.done) break;
+    head = head.length ? Buffer.concat([head, r.value]) : r.value;
   }
-  const head: Buffer = first.value;
-  const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-  (async () => {
-    try {
-      out.write(head);
-      for (;;) {
-        const r = await it.next();
-        if (r.done) break;
-        if (!out.write(r.value)) await new Promise((res) => out.once('drain', res));
-      }
-      out.end();
-    } catch (e) {
-      out.destroy(e as Error);
+  async function* all(): AsyncGenerator<Buffer> {
+    if (head.length) yield head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
     }
-  })();
-  return { gzip, stream: out };
+  }
+  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) return yield* all();
+  const gunzip = createGunzip({ chunkSize: Math.max(64, Math.min(chunkSize, 1 << 20)) });
+  yield* pipeline(Readable.from(all()), gunzip, () => {}) as AsyncIterable<Buffer>;
 }

@@ -1,25 +1,39 @@
-// gbp pprof BUNDLE -o DIR: pprof files for `go tool pprof` from a bundle.
+// `gbp pprof`: pprof files for `go tool pprof`.
+//   gbp pprof BUNDLE -o DIR                                stages.pb.gz, phases.pb.gz, cpu.pb.gz from a bundle
+//   gbp pprof --perf-script FILE.txt[.gz]|- -o OUT.pb.gz   any perf text → one CPU profile
 import type { Command } from 'commander';
 import { addBundleOptions, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
 import { loadBuild } from '../../importers/index.ts';
-import { prepareOutputDir } from '../../exporters/output-dir.ts';
+import { parsePerfScriptFile } from '../../importers/perf-script.ts';
+import { prepareOutputDir, writeNew } from '../../exporters/output-dir.ts';
 import { writePprofFiles } from '../../exporters/pprof-files.ts';
+import { encodeCpuPprof } from '../../exporters/pprof-cpu.ts';
+import type { Warning } from '../../model/types.ts';
 import { GbpError } from '../../errors.ts';
 
 interface PprofFlags extends BundleFlags {
   output?: string;
   force?: boolean;
+  perfScript?: string;
+  quiet?: boolean;
 }
 
 export function registerPprof(program: Command): void {
   const cmd = program
     .command('pprof')
-    .description('write pprof files (stages.pb.gz, phases.pb.gz, cpu.pb.gz) for `go tool pprof`')
+    .description('write pprof files (stages.pb.gz, phases.pb.gz, cpu.pb.gz) for `go tool pprof`, or convert any `perf script` text')
     .argument('[bundle]', 'a *.gbp.tgz written by gbp capture')
-    .option('-o, --output <dir>', 'output folder (created if needed)')
-    .option('--force', 'overwrite files that exist');
+    .option('-o, --output <path>', 'output folder for a bundle (created if needed); output file with --perf-script')
+    .option('--perf-script <file>', 'convert `perf script` text (plain or .gz; - for stdin) into one CPU profile at -o OUT.pb.gz')
+    .option('--force', 'overwrite files that exist')
+    .option('-q, --quiet', 'with --perf-script: no summary on stderr');
   addBundleOptions(cmd).action(async (bundle: string | undefined, opts: PprofFlags) => {
-    if (!bundle) throw new GbpError('usage', 'gbp pprof: give a bundle (gbp pprof BUNDLE -o DIR)');
+    if (opts.perfScript !== undefined) {
+      if (bundle) throw new GbpError('usage', 'gbp pprof: give a bundle or --perf-script FILE, not both');
+      if (!opts.output) throw new GbpError('usage', 'gbp pprof: -o OUT.pb.gz is required');
+      return perfScriptToPprof(opts.perfScript, opts.output, opts);
+    }
+    if (!bundle) throw new GbpError('usage', 'gbp pprof: give a bundle (gbp pprof BUNDLE -o DIR) or --perf-script FILE');
     if (!opts.output) throw new GbpError('usage', 'gbp pprof: -o DIR is required');
     const b = await openBundleFromFlags(bundle, opts);
     try {
@@ -33,4 +47,19 @@ export function registerPprof(program: Command): void {
       await b.close();
     }
   });
+}
+
+/** The standalone converter: perf text (file or stdin, gzip'd or not) → one gzip'd pprof CPU profile. */
+async function perfScriptToPprof(input: string, output: string, flags: PprofFlags): Promise<void> {
+  const r = await parsePerfScriptFile(input);
+  await writeNew(output, await encodeCpuPprof(r.profile), !!flags.force);
+  if (flags.quiet) return;
+  printWarnings(r.warnings);
+  const p = r.profile;
+  process.stderr.write(`gbp: ${output}: ${p.totalSamples} samples (${p.event}), ${p.groups.length} distinct stacks×threads, ${p.frames.length} frames, ${r.warnings.length} warnings\n`);
+}
+
+function printWarnings(warnings: Warning[], max = 10): void {
+  for (const w of warnings.slice(0, max)) process.stderr.write(`gbp: warning: ${w.entry}${w.line ? `:${w.line}` : ''}: ${w.message}\n`);
+  if (warnings.length > max) process.stderr.write(`gbp: … ${warnings.length - max} more warnings\n`);
 }
