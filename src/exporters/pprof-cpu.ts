@@ -11,6 +11,7 @@
 import type { CpuProfile, ToolInvocation } from '../model/types.ts';
 import { PprofBuilder, type PprofValueType } from './pprof-builder.ts';
 
+/** Profile-level fields of cpu.pb.gz: start time (epoch ns string), duration (ns), comments. */
 export interface CpuPprofOptions {
   /** Epoch ns of build start (decimal string), for the profile's time_nanos. */
   timeNanos?: string;

@@ -34,6 +34,7 @@ export interface RawFrame {
   dso: string;
 }
 
+/** Options of the perf script parser; defaults in DEFAULT_PERF_SCRIPT_OPTIONS. */
 export interface PerfScriptOptions {
   /** Entry or file name used in warnings and errors. */
   name: string;
@@ -60,6 +61,7 @@ export interface PerfScriptOptions {
   maxBuckets: number;
 }
 
+/** First sample = time 0, period 1 when the text has none, 1 MiB reads, 100 warnings kept, 100 ms timeline buckets. */
 export const DEFAULT_PERF_SCRIPT_OPTIONS: PerfScriptOptions = {
   name: 'perf script',
   clockStartNs: null,
@@ -72,6 +74,7 @@ export const DEFAULT_PERF_SCRIPT_OPTIONS: PerfScriptOptions = {
   maxBuckets: DEFAULT_CPU_PROFILE_BUILDER_OPTIONS.maxBuckets,
 };
 
+/** What the parser returns: the CpuProfile (times in build-relative ns), warnings, and what the layout held. */
 export interface PerfScriptResult {
   profile: CpuProfile;
   warnings: Warning[];

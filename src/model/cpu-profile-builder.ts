@@ -3,6 +3,7 @@
 // number of samples. Importers call frame() / child() / addSample() and build().
 import type { CpuProfile, Frame, SampleGroup } from './types.ts';
 
+/** Timeline shape of a CpuProfileBuilder; defaults in DEFAULT_CPU_PROFILE_BUILDER_OPTIONS. */
 export interface CpuProfileBuilderOptions {
   /** Width of a timeline bucket, ns. */
   bucketNs: number;
@@ -10,6 +11,7 @@ export interface CpuProfileBuilderOptions {
   maxBuckets: number;
 }
 
+/** 100 ms buckets, at most 2048 per pid (then buckets double in width). */
 export const DEFAULT_CPU_PROFILE_BUILDER_OPTIONS: CpuProfileBuilderOptions = {
   bucketNs: 100_000_000,
   maxBuckets: 2048,
@@ -19,6 +21,7 @@ export const DEFAULT_CPU_PROFILE_BUILDER_OPTIONS: CpuProfileBuilderOptions = {
 // (parent node, frame id), so the hot path allocates nothing per frame.
 const EMPTY = -1;
 
+/** Builds a CpuProfile (stack trie, sample groups, per-pid timeline) from samples, in memory bounded by distinct stacks. */
 export class CpuProfileBuilder {
   readonly frames: Frame[] = [];
   private readonly frameIds = new Map<string, number>();
