@@ -16,7 +16,7 @@ export const ENTRY = {
   toolexec: 'toolexec/log.jsonl', // one ToolexecRecord per line
   proc: 'proc/snapshots.txt', // framed raw /proc reads, see PROC_* below
   perfData: 'perf/perf.data', // raw `perf record -g`
-  perfScript: 'perf/script.txt.gz', // `perf script` text, gzip'd
+  perfScript: 'perf/script.txt.gz', // `perf script -F comm,pid,tid,time,period,event,ip,sym,symoff,dso` text, gzip'd (pid joins threads to tool runs)
   perfBuildIds: 'perf/buildids.txt', // `perf buildid-list`
   // symbols/<key>.json.gz: one symbol sidecar per sampled binary (src/symbols/sidecar.ts,
   // format 'gbp-symbols' v1): gzip'd JSON with the binary's identity (path, size, build-id),

@@ -12,6 +12,7 @@ import { detectToolexecLog, parseToolexecLog } from './toolexec-log.ts';
 import { detectProcSnapshots, parseProcSnapshots } from './proc-snapshots.ts';
 import { detectCompileBench, parseCompileBench } from './compile-bench.ts';
 import { detectGoTrace, parseGoTrace } from './go-trace.ts';
+import { parsePerfScript } from './perf-script.ts';
 import { joinInvocationsToActions, resolveMainPackage } from './join.ts';
 import { epochNs } from './time.ts';
 
@@ -109,6 +110,11 @@ export async function loadBuild(bundle: Bundle | string, opts: Partial<LoadOptio
   model.processes = (await step(ENTRY.proc, (i) => parseProcSnapshots(i, { originNs: origin, bootNs, ...clk })))?.processes ?? model.processes;
   model.phases = (await step(ENTRY.compileBench, (i) => parseCompileBench(i)))?.phases ?? [];
   model.trace = (await step(ENTRY.trace, (i) => parseGoTrace(i, { originNs: origin })))?.spans ?? [];
+  // perf times are CLOCK_MONOTONIC seconds: the build starts at startNs - monoToEpochNs on that clock.
+  const monoToEpoch = epochNs(m.host?.monoToEpochNs);
+  const perfStart = origin !== null && monoToEpoch !== undefined ? origin - monoToEpoch : null;
+  const perfOpts = { name: ENTRY.perfScript, clockStartNs: perfStart, defaultEvent: m.perf?.event ?? 'unknown', chunkSize: o.chunkSize };
+  model.cpu = (await step(ENTRY.perfScript, (i) => parsePerfScript(i, perfOpts)))?.profile ?? null;
   if (bundle.has(ENTRY.stdout)) model.output.stdout = await bundle.text(ENTRY.stdout);
   if (bundle.has(ENTRY.stderr)) model.output.stderr = await bundle.text(ENTRY.stderr);
 
