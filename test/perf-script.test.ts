@@ -260,7 +260,7 @@ test('detector: yes for every real layout, no for other formats', () => {
 
 test('a truncated gzip is a GbpError naming the file, not a stack trace', async () => {
   const gz = gzipSync(readFileSync(dir + 'go-default-callchain.txt'));
-  await assert.rejects(parsePerfScript(gz.subarray(0, gz.length >> 1), { name: 'cut.txt.gz' }), (e: unknown) => {
+  await assert.rejects(parsePerfScript(gz.subarray(0, gz.length >> 1), { entry: 'cut.txt.gz' }), (e: unknown) => {
     assert.ok(isGbpError(e));
     assert.equal(e.code, 'damaged');
     assert.match(e.message, /^cut\.txt\.gz: gzip data is damaged or truncated/);

@@ -113,7 +113,7 @@ export async function loadBuild(bundle: Bundle | string, opts: Partial<LoadOptio
   // perf times are CLOCK_MONOTONIC seconds: the build starts at startNs - monoToEpochNs on that clock.
   const monoToEpoch = epochNs(m.host?.monoToEpochNs);
   const perfStart = origin !== null && monoToEpoch !== undefined ? origin - monoToEpoch : null;
-  const perfOpts = { name: ENTRY.perfScript, clockStartNs: perfStart, defaultEvent: m.perf?.event ?? 'unknown', chunkSize: o.chunkSize };
+  const perfOpts = { entry: ENTRY.perfScript, clockStartNs: perfStart, defaultEvent: m.perf?.event ?? 'unknown', chunkSize: o.chunkSize };
   model.cpu = (await step(ENTRY.perfScript, (i) => parsePerfScript(i, perfOpts)))?.profile ?? null;
   if (bundle.has(ENTRY.stdout)) model.output.stdout = await bundle.text(ENTRY.stdout);
   if (bundle.has(ENTRY.stderr)) model.output.stderr = await bundle.text(ENTRY.stderr);

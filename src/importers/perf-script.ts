@@ -37,7 +37,7 @@ export interface RawFrame {
 /** Options of the perf script parser; defaults in DEFAULT_PERF_SCRIPT_OPTIONS. */
 export interface PerfScriptOptions {
   /** Entry or file name used in warnings and errors. */
-  name: string;
+  entry: string;
   /**
    * perf-clock time (ns, the clock of `perf script` timestamps) that maps to
    * build-relative 0. null: the first sample's time is 0.
@@ -63,7 +63,7 @@ export interface PerfScriptOptions {
 
 /** First sample = time 0, period 1 when the text has none, 1 MiB reads, 100 warnings kept, 100 ms timeline buckets. */
 export const DEFAULT_PERF_SCRIPT_OPTIONS: PerfScriptOptions = {
-  name: 'perf script',
+  entry: 'perf script',
   clockStartNs: null,
   defaultPeriod: 1,
   defaultEvent: 'unknown',
@@ -337,7 +337,7 @@ export class PerfScriptParser {
 
   constructor(opts: Partial<PerfScriptOptions> = {}) {
     this.o = { ...DEFAULT_PERF_SCRIPT_OPTIONS, ...opts };
-    this.warnings = new WarningSink(this.o.name, this.o.maxWarnings);
+    this.warnings = new WarningSink(this.o.entry, this.o.maxWarnings);
     this.b = new CpuProfileBuilder('', { bucketNs: this.o.bucketNs, maxBuckets: this.o.maxBuckets });
     if (this.o.clockStartNs !== null) {
       this.clockSec = Number(this.o.clockStartNs / 1_000_000_000n);
@@ -516,7 +516,7 @@ export function detectPerfScript(head: Buffer | string): boolean {
 export async function parsePerfScript(input: Input, opts: Partial<PerfScriptOptions> = {}): Promise<PerfScriptResult> {
   const p = new PerfScriptParser(opts);
   const chunkSize = opts.chunkSize ?? DEFAULT_PERF_SCRIPT_OPTIONS.chunkSize;
-  const name = opts.name ?? DEFAULT_PERF_SCRIPT_OPTIONS.name;
+  const name = opts.entry ?? DEFAULT_PERF_SCRIPT_OPTIONS.entry;
   try {
     for await (const chunk of maybeGunzip(input, chunkSize)) {
       if (chunk.length <= chunkSize) p.push(chunk);
@@ -537,7 +537,7 @@ export async function parsePerfScript(input: Input, opts: Partial<PerfScriptOpti
 export async function parsePerfScriptFile(file: string, opts: Partial<PerfScriptOptions> = {}): Promise<PerfScriptResult> {
   const chunkSize = opts.chunkSize ?? DEFAULT_PERF_SCRIPT_OPTIONS.chunkSize;
   const input = file === '-' ? process.stdin : fileInput(file, Math.max(64, Math.min(chunkSize, 1 << 20)));
-  return parsePerfScript(input, { ...opts, name: opts.name ?? (file === '-' ? 'stdin' : file) });
+  return parsePerfScript(input, { ...opts, entry: opts.entry ?? (file === '-' ? 'stdin' : file) });
 }
 
 /** The input's bytes, gunzip'd when they start with the gzip magic. */
