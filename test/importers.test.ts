@@ -1,6 +1,7 @@
 // Importers on real inputs (a real `go build` with both Go versions, real
 // /proc reads) checked against independent counts, plus edge-case fixtures
 // named for their edge, and every parser re-run with tiny chunks.
+import { parsePerfScript } from '../src/importers/perf-script.ts';
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -244,6 +245,7 @@ describe('edge cases', () => {
       [/^go-trace/, parseGoTrace],
       [/^toolexec/, parseToolexecLog],
       [/^proc/, parseProcSnapshots],
+      [/^perf-script/, parsePerfScript],
     ];
     const dir = new URL('./fixtures/importers/', import.meta.url).pathname;
     for (const f of readdirSync(dir)) {
