@@ -1,0 +1,129 @@
+// Benchmark of the perf script importer, against the floor of a plain Node
+// line scan of the same file, in the same run.
+//
+//   node --import tsx scripts/bench-import.ts [FILE.txt] [--runs N] [--keep DIR]
+//
+// Without FILE it records a real `go build -a std` with `perf record -g` and
+// writes its `perf script` text (the -F layout gbp capture uses). If that text
+// is under 100 MB, it is repeated whole (the samples again, so the same
+// distinct stacks) until it is, and the script says so.
+// Prints, per run and as medians: MB/s of `gbp pprof --perf-script FILE -o OUT`
+// (a child process: wall time includes node start-up), MB/s of the parser
+// alone in this process, MB/s of the floor, the ratios, and peak RSS.
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parsePerfScriptFile } from '../src/importers/perf-script.ts';
+
+const MIN_BYTES = 100 * 1e6;
+const GO = ['/usr/local/go/bin/go', '/usr/lib/go-1.19/bin/go'].find((g) => existsSync(g));
+const gbp = new URL('../src/cli/gbp.mjs', import.meta.url).pathname;
+
+function args() {
+  const a = process.argv.slice(2);
+  const opt = (name: string) => {
+    const i = a.indexOf(name);
+    if (i < 0) return undefined;
+    const v = a[i + 1];
+    a.splice(i, 2);
+    return v;
+  };
+  const runs = Number(opt('--runs') ?? 3);
+  const keep = opt('--keep');
+  return { file: a[0], runs, keep };
+}
+
+/** Records `go build -a std` under perf and returns the path of its perf script text (≥ 100 MB). */
+async function generate(dir: string): Promise<string> {
+  if (!GO) throw new Error('no go toolchain to record');
+  const data = path.join(dir, 'perf.data');
+  const env = { ...process.env, GOTOOLCHAIN: 'local', GOCACHE: path.join(dir, 'gocache'), GOFLAGS: '' };
+  console.error(`bench: recording perf record -e cpu-clock -F 1999 -g -- ${GO} build -a std`);
+  const rec = spawnSync('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '1999', '-g', '-o', data, '--', GO, 'build', '-a', 'std'], { env, cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (rec.status !== 0) throw new Error('perf record failed');
+  const once = path.join(dir, 'once.txt');
+  await new Promise<void>((ok, fail) => {
+    const out = createWriteStream(once);
+    const p = spawn('perf', ['script', '-i', data, '-F', 'comm,pid,tid,time,period,event,ip,sym,symoff,dso'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    p.stdout.pipe(out);
+    p.on('exit', (c) => (c === 0 ? out.on('close', ok) : fail(new Error('perf script failed'))));
+  });
+  const size = statSync(once).size;
+  if (size >= MIN_BYTES) return once;
+  const times = Math.ceil(MIN_BYTES / size);
+  console.error(`bench: the recording gave ${(size / 1e6).toFixed(1)} MB of text; repeating it ${times} times`);
+  const text = readFileSync(once);
+  const big = path.join(dir, 'script.txt');
+  const out = createWriteStream(big);
+  for (let i = 0; i < times; i++) if (!out.write(text)) await new Promise<void>((ok) => out.once('drain', () => ok()));
+  await new Promise((ok) => out.end(ok));
+  return big;
+}
+
+/** The floor: 1 MiB chunks, counting lines with indexOf('\n'). */
+async function floorScan(file: string): Promise<{ seconds: number; lines: number }> {
+  const t0 = process.hrtime.bigint();
+  let lines = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+  }
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, lines };
+}
+
+/** Runs the CLI, polling the child's VmHWM (peak RSS, monotonic) until it exits. */
+async function cliRun(file: string, out: string): Promise<{ seconds: number; peakRssMiB: number }> {
+  rmSync(out, { force: true });
+  const t0 = process.hrtime.bigint();
+  const child = spawn('node', [gbp, 'pprof', '--perf-script', file, '-o', out, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  let hwmKb = 0;
+  const poll = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
+    } catch {
+      /* exited between polls */
+    }
+  }, 20);
+  const code = await new Promise<number | null>((ok) => child.on('exit', ok));
+  clearInterval(poll);
+  if (code !== 0) throw new Error(`gbp pprof exited ${code}`);
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, peakRssMiB: hwmKb / 1024 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const { file: given, runs, keep } = args();
+  const dir = keep ?? mkdtempSync(path.join(tmpdir(), 'gbp-bench-import-'));
+  try {
+    const file = given ?? (await generate(dir));
+    const bytes = statSync(file).size;
+    const mb = bytes / 1e6;
+    console.log(`bench-import: ${file}: ${mb.toFixed(1)} MB`);
+    const rows: { floor: number; cli: number; parse: number; rss: number }[] = [];
+    for (let r = 0; r < runs; r++) {
+      const floor = await floorScan(file);
+      const cli = await cliRun(file, path.join(dir, 'cpu.pb.gz'));
+      const t0 = process.hrtime.bigint();
+      const parsed = await parsePerfScriptFile(file);
+      const parseS = Number(process.hrtime.bigint() - t0) / 1e9;
+      const row = { floor: mb / floor.seconds, cli: mb / cli.seconds, parse: mb / parseS, rss: cli.peakRssMiB };
+      rows.push(row);
+      console.log(
+        `run ${r + 1}: floor ${row.floor.toFixed(0)} MB/s (${floor.lines} lines) | gbp pprof --perf-script ${row.cli.toFixed(0)} MB/s, peak RSS ${row.rss.toFixed(0)} MiB | parser alone ${row.parse.toFixed(0)} MB/s (${parsed.profile.totalSamples} samples, ${parsed.profile.groups.length} groups, ${parsed.profile.frames.length} frames)`,
+      );
+    }
+    const f = median(rows.map((x) => x.floor));
+    const c = median(rows.map((x) => x.cli));
+    const p = median(rows.map((x) => x.parse));
+    console.log(
+      `median of ${runs}: floor ${f.toFixed(0)} MB/s; gbp pprof --perf-script ${c.toFixed(0)} MB/s (${((100 * c) / f).toFixed(0)}% of floor); parser alone ${p.toFixed(0)} MB/s (${((100 * p) / f).toFixed(0)}% of floor); peak RSS ${Math.max(...rows.map((x) => x.rss)).toFixed(0)} MiB (max)`,
+    );
+    console.log(`targets: >= 200 MB/s, peak RSS <= 200 MiB`);
+  } finally {
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
