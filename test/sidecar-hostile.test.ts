@@ -23,7 +23,7 @@ test('a gzip bomb sidecar (1 MiB inflating to 1 GiB) is refused as damaged, with
 test('a sidecar with non-string names or non-number addresses is refused before use', () => {
   const good = { format: 'gbp-symbols', version: 1, identity: { buildId: 'x' }, kind: 'go', loads: [[0, 0x400000, 4096]], strings: ['main.main'], funcs: { entry: [0x401000], size: [16], name: [0] }, addrs: { vaddr: [], count: [], frames: [] } };
   assert.equal(decodeSidecar(gzipSync(JSON.stringify(good)), where).strings[0], 'main.main');
-  for (const bad of [{ ...good, strings: [true] }, { ...good, funcs: { ...good.funcs, entry: ['0x401000'] } }, { ...good, addrs: { vaddr: [1], count: [], frames: [] } }, { ...good, loads: [['a']] }]) {
+  for (const bad of [{ ...good, strings: [true] }, { ...good, funcs: { ...good.funcs, entry: ['0x401000'] } }, { ...good, addrs: { vaddr: [1], count: [], frames: [] } }, { ...good, addrs: { vaddr: [1], count: [2], frames: [0, 0, 7] } }, { ...good, loads: [['a']] }]) {
     assert.throws(() => decodeSidecar(gzipSync(JSON.stringify(bad)), where), (e) => e instanceof GbpError && e.code === 'damaged' && /lacks or mangles its function table/.test(e.message));
   }
 });

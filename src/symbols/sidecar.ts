@@ -108,6 +108,7 @@ export function decodeSidecar(bytes: Buffer, where: { file?: string; entry?: str
     Array.isArray(j.loads) && j.loads.every(numbers) &&
     j.funcs && [j.funcs.entry, j.funcs.size, j.funcs.name].every(numbers) && j.funcs.entry.length === j.funcs.size.length && j.funcs.entry.length === j.funcs.name.length &&
     j.addrs && [j.addrs.vaddr, j.addrs.count, j.addrs.frames].every(numbers) && j.addrs.vaddr.length === j.addrs.count.length &&
+    j.addrs.count.every((c) => Number.isInteger(c) && c >= 0) && j.addrs.frames.length === 3 * j.addrs.count.reduce((a, c) => a + c, 0) &&
     j.identity && typeof j.identity.buildId === 'string';
   if (!ok) throw new GbpError('damaged', `${name}: symbol sidecar lacks or mangles its function table`, where);
   return j;
