@@ -48,6 +48,10 @@ export interface NotebookRun {
   ms: number;
   /** nbconvert's stderr when it failed, or error outputs found in the copy. */
   problem: string | null;
+  /** Lines nbconvert wrote to stderr beyond its usual progress lines. */
+  warnings: string[];
+  /** Earlier attempts that lost a display output (see runNotebooks); empty when none. */
+  retries: string[];
 }
 
 export interface RunOptions {
@@ -57,9 +61,11 @@ export interface RunOptions {
   cellTimeoutS: number;
   /** Extra environment for the kernel (e.g. GBP_BUNDLE to point notebooks elsewhere). */
   env: Record<string, string>;
+  /** Runs again when a display output went missing (a kernel race, not a cell error). */
+  retries: number;
 }
 
-export const DEFAULT_RUN_OPTIONS: RunOptions = { cellTimeoutS: 300, env: {} };
+export const DEFAULT_RUN_OPTIONS: RunOptions = { cellTimeoutS: 300, env: {}, retries: 2 };
 
 /** Executes each notebook into `outDir`; never throws for a failing notebook, reports it. */
 export function runNotebooks(notebooks: string[], opts: Partial<RunOptions> = {}): { outDir: string; runs: NotebookRun[] } {
@@ -86,25 +92,56 @@ export function runNotebooks(notebooks: string[], opts: Partial<RunOptions> = {}
     };
     const runs: NotebookRun[] = [];
     for (const nb of notebooks) {
-      const name = path.basename(nb, '.ipynb');
-      const executed = path.join(outDir, `${name}.ipynb`);
-      const t0 = Date.now();
-      const r = spawnSync(
-        'jupyter',
-        ['nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.timeout=${o.cellTimeoutS}`, '--output-dir', outDir, '--output', name, nb],
-        { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-      );
-      const ms = Date.now() - t0;
-      let problem: string | null = null;
-      if (r.error) problem = `cannot run jupyter: ${r.error.message} (install jupyter-nbconvert and python3-ipykernel)`;
-      else if (r.status !== 0) problem = lastLines(r.stderr, 40);
-      else problem = errorOutputs(executed);
-      runs.push({ notebook: nb, executed, ok: problem === null, ms, problem });
+      let run = executeOne(nb, outDir, o, env);
+      // Deno's kernel (2.9) now and then loses a display on a loaded machine:
+      // nbconvert records no output for the cell and reports no error. Run such
+      // a notebook again, and say so; a cell that never displays still fails.
+      const retries: string[] = [];
+      for (let attempt = 1; attempt <= o.retries && run.ok && lostDisplays(run.executed).length; attempt++) {
+        retries.push(`attempt ${attempt}: no output from code cell(s) ${lostDisplays(run.executed).join(', ')}`);
+        run = executeOne(nb, outDir, o, env);
+      }
+      const lost = run.ok ? lostDisplays(run.executed) : [];
+      if (lost.length) run = { ...run, ok: false, problem: `code cell(s) ${lost.join(', ')} displayed nothing, ${retries.length + 1} times` };
+      runs.push({ ...run, retries });
     }
     return { outDir, runs };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+// What every successful run prints: nbconvert's progress and Deno's banner.
+const USUAL_STDERR = /^\[NbConvertApp\] (Converting|Writing|Executing)|"deno jupyter" is unstable/;
+
+function executeOne(nb: string, outDir: string, o: RunOptions, env: NodeJS.ProcessEnv): NotebookRun {
+  const name = path.basename(nb, '.ipynb');
+  const executed = path.join(outDir, `${name}.ipynb`);
+  const t0 = Date.now();
+  const r = spawnSync(
+    'jupyter',
+    [
+      'nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.timeout=${o.cellTimeoutS}`,
+      // nbclient waits this long for a cell's last outputs after its reply, then drops them with a
+      // mere warning (default 4 s: short on a loaded CI machine); make it long, and an error.
+      `--ExecutePreprocessor.iopub_timeout=${o.cellTimeoutS}`, '--ExecutePreprocessor.raise_on_iopub_timeout=True',
+      '--output-dir', outDir, '--output', name, nb,
+    ],
+    { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const ms = Date.now() - t0;
+  let problem: string | null = null;
+  if (r.error) problem = `cannot run jupyter: ${r.error.message} (install jupyter-nbconvert and python3-ipykernel)`;
+  else if (r.status !== 0) problem = lastLines(r.stderr, 40);
+  else problem = errorOutputs(executed);
+  const warnings = (r.stderr ?? '').split('\n').filter((l) => l.trim() && !USUAL_STDERR.test(l));
+  return { notebook: nb, executed, ok: problem === null, ms, problem, warnings, retries: [] };
+}
+
+/** Cells (0-based, among all cells) with a statement `await show(` or `await Deno.jupyter.display(` but no output. */
+export function lostDisplays(file: string): number[] {
+  const displays = /^\s*await (show|Deno\.jupyter\.display)\(/m;
+  return readNotebook(file).cells.flatMap((c, i) => (c.cell_type === 'code' && displays.test(cellSource(c)) && !(c.outputs ?? []).length ? [i] : []));
 }
 
 /** The error outputs of an executed notebook, as text, or null when there are none. */
@@ -179,6 +216,8 @@ async function main(argv: string[]) {
   for (const r of runs) {
     console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${path.relative(REPO, r.notebook)} (${(r.ms / 1000).toFixed(1)} s)`);
     if (r.problem) console.log(r.problem.replace(/^/gm, '     '));
+    for (const w of r.warnings) console.log(`     stderr: ${w}`);
+    for (const w of r.retries) console.log(`     retried, ${w}`);
   }
   console.log(`executed copies in ${out}`);
   if (runs.some((r) => !r.ok)) process.exitCode = 1;

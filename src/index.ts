@@ -12,6 +12,7 @@ export { startCapture, DEFAULT_CAPTURE_OPTIONS, type CaptureOptions, type Captur
 export { prepareOutputDir, type OutputDir } from './exporters/output-dir.ts';
 export { PprofBuilder, toAddr, type PprofBuilderOptions, type PprofValueType, type PprofMappingInput, type PprofLineInput, type PprofLocationInput, type PprofLabelValue } from './exporters/pprof-builder.ts';
 export * from './exporters/jupyter.ts';
+export { escapeHtml, jsonForScript } from './exporters/html-escape.ts';
 export { loadBuild, detectRawFormat, DEFAULT_LOAD_OPTIONS, type LoadOptions, type RawFormat } from './importers/index.ts';
 export { parseGoList, detectGoList, DEFAULT_GO_LIST_OPTIONS, type GoListOptions } from './importers/go-list.ts';
 export { parseActionGraph, detectActionGraph, DEFAULT_ACTION_GRAPH_OPTIONS, type ActionGraphOptions } from './importers/actiongraph.ts';
@@ -50,3 +51,18 @@ export {
 } from './importers/perf-script.ts';
 export { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS, type CpuProfileBuilderOptions } from './model/cpu-profile-builder.ts';
 export { buildCpuPprof, encodeCpuPprof, periodValueType, invocationsByPid, type CpuPprofOptions } from './exporters/pprof-cpu.ts';
+export { chromeTrace, procCounters, DEFAULT_TRACE_OPTIONS, type TraceOptions, type TraceEvent } from './exporters/chrome-trace.ts';
+export { renderSvg } from './exporters/chart-svg.ts';
+export { renderHtmlReport, type ReportSummary } from './exporters/html-report.ts';
+export { reportSummary } from './exporters/report-summary.ts';
+export { writeReport, DEFAULT_REPORT_OPTIONS, type ReportOptions, type ReportResult } from './exporters/report.ts';
+// Chart builders: each returns a Vega-Lite spec as plain data (or why it cannot be drawn).
+export { buildCharts, type ChartsOptions } from './charts/index.ts';
+export { chartContext, type ChartContext } from './charts/context.ts';
+export { isChart, fmtDuration, fmtBytes, VL_SCHEMA, type Chart, type ChartResult, type MissingChart, type Row } from './charts/common.ts';
+export { timelineChart, timelineRows } from './charts/timeline.ts';
+export { flameChart, DEFAULT_FLAME_OPTIONS, type FlameOptions } from './charts/flamegraph.ts';
+export { stageHeatmap, depthStageHeatmap } from './charts/stage-heatmap.ts';
+export { memoryChart, DEFAULT_MEMORY_OPTIONS, type MemoryOptions, type MemoryPeak } from './charts/memory.ts';
+export { depthScatter, depthRows } from './charts/depth-scatter.ts';
+export { ioChart } from './charts/io.ts';

@@ -2,7 +2,7 @@
 // what they left out; charts carry the Vega-Lite MIME type.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tableOutput, vegaLiteOutput, VEGA_LITE_MIME } from '../src/index.ts';
+import { escapeHtml, tableOutput, vegaLiteOutput, VEGA_LITE_MIME } from '../src/index.ts';
 
 test('tableOutput escapes cells and headings, and counts the rows it leaves out', () => {
   const rows = Array.from({ length: 7 }, (_, i) => ({ pkg: `<script>alert(${i})</script>`, 'a&b': i * 1000 }));
@@ -10,9 +10,9 @@ test('tableOutput escapes cells and headings, and counts the rows it leaves out'
   const html = out['text/html'] as string;
   assert.doesNotMatch(html, /<script>/);
   assert.equal(html.match(/<tr>/g)!.length, 5, 'header, 3 rows, footer');
-  assert.match(html, /<th>a&amp;b<\/th>|<th style="text-align:right">a&amp;b<\/th>/);
+  assert.ok(html.includes(`>${escapeHtml('a&b')}</th>`) && !html.includes('>a&b<'));
   assert.match(html, /4 more rows not shown/);
-  assert.match(html, /<caption>x &lt; y<\/caption>/);
+  assert.ok(html.includes(`<caption>${escapeHtml('x < y')}</caption>`));
   assert.match(html, />2,000</);
   const text = (out['text/plain'] as string).split('\n');
   assert.equal(text.length, 1 + 3 + 1);

@@ -48,7 +48,7 @@ function calls(nb: string, fn: string): number {
 test('every notebook executes with the Deno kernel and shows its charts and tables, without errors', { timeout: 900_000 }, () => {
   const pre = process.env.GBP_EXECUTED_NOTEBOOKS;
   const ready = (nb: string) => (pre ? path.join(pre, path.basename(nb)) : '');
-  const done: NotebookRun[] = committed.filter((nb) => pre && existsSync(ready(nb))).map((nb) => ({ notebook: nb, executed: ready(nb), ok: true, ms: 0, problem: null }));
+  const done: NotebookRun[] = committed.filter((nb) => pre && existsSync(ready(nb))).map((nb) => ({ notebook: nb, executed: ready(nb), ok: true, ms: 0, problem: null, warnings: [], retries: [] }));
   const todo = committed.filter((nb) => !done.some((d) => d.notebook === nb));
   const fresh = todo.length ? runNotebooks(todo) : null;
   const runs = [...done, ...(fresh?.runs ?? [])];

@@ -15,6 +15,7 @@ export interface Chart {
   extra?: Record<string, Row[]>;
 }
 
+/** One row of a chart's data table. */
 export type Row = Record<string, string | number | boolean | null>;
 
 /** A chart that could not be drawn from this bundle, with the reason. */
@@ -24,12 +25,15 @@ export interface MissingChart {
   reason: string;
 }
 
+/** What a chart builder returns: a chart, or the reason it is missing. */
 export type ChartResult = Chart | MissingChart;
 
+/** true when the builder drew a chart, false when it says why it could not. */
 export function isChart(c: ChartResult): c is Chart {
   return 'spec' in c;
 }
 
+/** The `$schema` of every chart spec (Vega-Lite 6). */
 export const VL_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** Build-relative ns → ms, rounded to µs so specs stay small and stable. */

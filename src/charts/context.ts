@@ -4,6 +4,7 @@ import { toolRuns, type ToolRun } from '../analyze/tool-runs.ts';
 import { criticalPath, type CriticalPath } from '../analyze/critical-path.ts';
 import { graphMetrics } from '../analyze/graph-metrics.ts';
 
+/** What chart builders read: the model, its tool runs, critical path and depths (from chartContext). */
 export interface ChartContext {
   model: BuildModel;
   /** Tool runs on worker lanes (`toolRuns(model)`). */

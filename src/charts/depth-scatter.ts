@@ -28,6 +28,7 @@ export function depthRows(ctx: ChartContext): Row[] {
   return rows;
 }
 
+/** Scatter of each package's depth against its compile time, critical path marked (Vega-Lite spec). */
 export function depthScatter(ctx: ChartContext): ChartResult {
   const name = 'depth-duration';
   if (ctx.depth.size === 0) return { name, question: DEPTH_QUESTION, reason: 'no dependency depths (the bundle has no go list output)' };

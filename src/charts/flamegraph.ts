@@ -9,6 +9,7 @@ import type { ChartContext } from './context.ts';
 
 export const FLAME_QUESTION = 'Where did the CPU time go?';
 
+/** Options of flameChart; defaults in DEFAULT_FLAME_OPTIONS. */
 export interface FlameOptions {
   /** Hide frames with fewer than this share of the view's samples (0.001 = 0.1 %). */
   minShare: number;
@@ -20,6 +21,7 @@ export interface FlameOptions {
   width: number;
 }
 
+/** Frames under 0.1% of the samples hidden, at most 12000 rows, a view per tool with 1% of the samples, 1080 px wide. */
 export const DEFAULT_FLAME_OPTIONS: FlameOptions = { minShare: 0.001, maxRows: 12000, minToolShare: 0.01, width: 1080 };
 
 interface Node {

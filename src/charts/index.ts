@@ -10,6 +10,7 @@ import { ioChart } from './io.ts';
 import { compareChart } from './compare.ts';
 import type { BuildModel } from '../model/types.ts';
 
+/** Per-chart options for buildCharts. */
 export interface ChartsOptions {
   flame: Partial<FlameOptions>;
   memory: Partial<MemoryOptions>;

@@ -7,11 +7,13 @@ import { isAggregatePhase } from '../importers/compile-bench.ts';
 
 export const MEMORY_QUESTION = 'Which package and phase caused peak memory?';
 
+/** Options of memoryChart; defaults in DEFAULT_MEMORY_OPTIONS. */
 export interface MemoryOptions {
   /** Time buckets across the build (each process contributes its RSS per bucket). */
   buckets: number;
 }
 
+/** 240 time buckets. */
 export const DEFAULT_MEMORY_OPTIONS: MemoryOptions = { buckets: 240 };
 
 /** Where the build's total RSS peaked and who held the most of it. */

@@ -7,11 +7,13 @@ import type { BuildModel } from '../model/types.ts';
 import { toolRuns, concurrency } from '../analyze/tool-runs.ts';
 import { criticalPath } from '../analyze/critical-path.ts';
 
+/** Options of chromeTrace; defaults in DEFAULT_TRACE_OPTIONS. */
 export interface TraceOptions {
   /** Time buckets for the RSS and CPU counters. */
   counterBuckets: number;
 }
 
+/** 1000 buckets for the RSS and CPU counter tracks. */
 export const DEFAULT_TRACE_OPTIONS: TraceOptions = { counterBuckets: 1000 };
 
 /** One trace event (the subset of fields we write). `ts`/`dur` are µs since build start. */

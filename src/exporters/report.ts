@@ -10,12 +10,14 @@ import { renderSvg } from './chart-svg.ts';
 import { toCsv } from './csv-table.ts';
 import { reportSummary } from './report-summary.ts';
 
+/** Options of writeReport; defaults in DEFAULT_REPORT_OPTIONS. */
 export interface ReportOptions {
   /** Also write charts/<name>.svg (headless render; the slowest part for big flame graphs). */
   svg: boolean;
   charts: Partial<ChartsOptions>;
 }
 
+/** Headless SVGs on, default chart options. */
 export const DEFAULT_REPORT_OPTIONS: ReportOptions = { svg: true, charts: {} };
 
 /** What writeReport wrote (paths relative to the output folder) and what it left out. */
