@@ -138,9 +138,9 @@ function executeOne(nb: string, outDir: string, o: RunOptions, env: NodeJS.Proce
   return { notebook: nb, executed, ok: problem === null, ms, problem, warnings, retries: [] };
 }
 
-/** Cells (0-based, among all cells) with a statement `await show(` or `await Deno.jupyter.display(` but no output. */
+/** Cells (0-based, among all cells) with a top-level `await show(` or `await Deno.jupyter.display(` but no output. */
 export function lostDisplays(file: string): number[] {
-  const displays = /^\s*await (show|Deno\.jupyter\.display)\(/m;
+  const displays = /^await (show|Deno\.jupyter\.display)\(/m;
   return readNotebook(file).cells.flatMap((c, i) => (c.cell_type === 'code' && displays.test(cellSource(c)) && !(c.outputs ?? []).length ? [i] : []));
 }
 
