@@ -29,6 +29,12 @@ sel() { [ ${#names[@]} -eq 0 ] || [[ " ${names[*]} " == *" $1 "* ]]; }
 
 sel nethttp && capture nethttp "$root" 0 -- "$go126" build -a net/http
 sel cgomod && capture cgomod "$root/samples/src/cgomod" 0 -- "$go126" build ./...
+if sel cgomod-regressed; then # cgomod one commit later, with a regression (see the script)
+  regressed=$(mktemp -d)
+  samples/src/make-regressed.sh "$regressed/cgomod"
+  capture cgomod-regressed "$regressed/cgomod" 0 -- "$go126" build ./...
+  rm -rf "$regressed"
+fi
 sel broken && capture broken "$root/samples/src/broken" 1 -- "$go126" build ./...
 sel nethttp-go119 && capture nethttp-go119 "$root" 0 -- "$go119" build -a net/http
 ls -l "$root"/samples/*.gbp.tgz

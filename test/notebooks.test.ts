@@ -17,8 +17,7 @@ const SMOKE = path.join(REPO, 'test/fixtures/notebooks/smoke.ipynb');
 const notebooks = listNotebooks();
 const committed = [...notebooks, SMOKE];
 
-// TODO(issue 7): drop `todo` once the four investigation notebooks are in.
-test('there are at least four notebooks, each with its bundle path in one variable at the top', { todo: notebooks.length < 4 }, () => {
+test('there are at least four notebooks, each with its bundle path in one variable at the top', () => {
   assert.ok(notebooks.length >= 4, `notebooks/ holds ${notebooks.length} notebooks`);
   for (const nb of committed) {
     const first = readNotebook(nb).cells.find((c) => c.cell_type === 'code');
