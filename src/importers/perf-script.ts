@@ -21,6 +21,7 @@ import { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS } from '../model
 import { GbpError } from '../errors.ts';
 import { bufferChunks, fileInput, type Input } from './input.ts';
 import { WarningSink } from './warnings.ts';
+import { ByteKeyTable } from './byte-key-table.ts';
 
 /** A frame as perf printed it, before symbolization. */
 export interface RawFrame {
@@ -317,7 +318,11 @@ export class PerfScriptParser {
   private readonly o: PerfScriptOptions;
   private readonly b: CpuProfileBuilder;
   private builderEvent: string | null = null;
-  private readonly frameCache = new Map<string, number[]>();
+  // Frame lines seen before, by their bytes (after the indentation) → frame ids.
+  private readonly frameKeys = new ByteKeyTable();
+  private readonly frameKeyIds: number[][] = [];
+  // Frames printed on event lines (layouts without callchains), by text.
+  private readonly inlineFrames = new Map<string, number[]>();
   private tail: Buffer | null = null;
   private lineNo = 0;
   private bytes = 0;
@@ -325,7 +330,11 @@ export class PerfScriptParser {
   // The open sample: its event line, frame ids innermost first.
   private open: EventLine | null = null;
   private openLine = 0;
-  private stack: number[] = [];
+  private stack = new Int32Array(256);
+  private prevFrames = new Int32Array(256);
+  private prevNodes = new Int32Array(256);
+  private prevDepth = 0;
+  private depth = 0;
   private clockSec = 0;
   private clockNsec = 0;
   private clockSet = false;
@@ -416,7 +425,17 @@ export class PerfScriptParser {
         this.warn(this.lineNo, 'frame line outside a sample');
         return;
       }
-      this.addFrame(buf.toString('latin1', s, end));
+      const known = this.frameKeys.get(buf, s, end);
+      if (known >= 0) {
+        const ids = this.frameKeyIds[known];
+        this.pushIds(ids);
+        return;
+      }
+      const ids = this.frameIds(buf.toString('latin1', s, end));
+      if (ids) {
+        this.frameKeyIds[this.frameKeys.add(buf, s, end)] = ids;
+        this.pushIds(ids);
+      }
       return;
     }
     if (c === HASH) return; // `--header` metadata
@@ -430,29 +449,53 @@ export class PerfScriptParser {
     this.openEvent(ev);
   }
 
-  private addFrame(text: string): void {
-    let ids = this.frameCache.get(text);
-    if (ids === undefined) {
-      const raw = parseFrame(text);
-      if (!raw) {
-        this.warn(this.lineNo, `malformed frame line: ${JSON.stringify(utf8(text).slice(0, 120))}`);
-        return;
-      }
-      raw.symbol = utf8(raw.symbol);
-      raw.dso = utf8(raw.dso);
-      const frames = (this.o.resolve && this.o.resolve(raw)) || [defaultFrame(raw)];
-      ids = frames.map((f) => this.b.frame(f));
-      this.frameCache.set(text, ids);
+  /** Parses a frame seen for the first time into frame ids (resolved); null (and a warning) when malformed. */
+  private frameIds(text: string): number[] | null {
+    const raw = parseFrame(text);
+    if (!raw) {
+      this.warn(this.lineNo, `malformed frame line: ${JSON.stringify(utf8(text).slice(0, 120))}`);
+      return null;
     }
-    for (let i = 0; i < ids.length; i++) this.stack.push(ids[i]);
+    raw.symbol = utf8(raw.symbol);
+    raw.dso = utf8(raw.dso);
+    const frames = (this.o.resolve && this.o.resolve(raw)) || [defaultFrame(raw)];
+    return frames.map((f) => this.b.frame(f));
+  }
+
+  private growPrev(n: number): void {
+    const f = new Int32Array(n * 2);
+    const m = new Int32Array(n * 2);
+    f.set(this.prevFrames);
+    m.set(this.prevNodes);
+    this.prevFrames = f;
+    this.prevNodes = m;
+  }
+
+  private pushIds(ids: number[]): void {
+    if (this.depth + ids.length > this.stack.length) {
+      const bigger = new Int32Array(Math.max(this.stack.length * 2, this.depth + ids.length));
+      bigger.set(this.stack);
+      this.stack = bigger;
+    }
+    for (let i = 0; i < ids.length; i++) this.stack[this.depth++] = ids[i];
+  }
+
+  private addInlineFrame(text: string): void {
+    let ids = this.inlineFrames.get(text) ?? null;
+    if (ids === null) {
+      ids = this.frameIds(text);
+      if (!ids) return;
+      this.inlineFrames.set(text, ids);
+    }
+    this.pushIds(ids);
   }
 
   private openEvent(ev: EventLine): void {
     ev.comm = utf8(ev.comm);
     this.open = ev;
     this.openLine = this.lineNo;
-    this.stack.length = 0;
-    if (ev.inlineFrame !== null) this.addFrame(ev.inlineFrame);
+    this.depth = 0;
+    if (ev.inlineFrame !== null) this.addInlineFrame(ev.inlineFrame);
   }
 
   /** Closes the open sample, if any, and adds it to the profile. */
@@ -461,8 +504,24 @@ export class PerfScriptParser {
     if (!ev) return;
     this.open = null;
     let node = 0;
-    for (let i = this.stack.length - 1; i >= 0; i--) node = this.b.child(node, this.stack[i]);
-    this.stack.length = 0;
+    // Walk the trie from the outermost frame. Samples in a row mostly share
+    // their outer frames, so reuse the previous sample's nodes while the
+    // frames match and hash only from where they differ.
+    const stack = this.stack;
+    const n = this.depth;
+    if (this.prevFrames.length < n) this.growPrev(n);
+    const pf = this.prevFrames;
+    const pn = this.prevNodes;
+    let k = 0; // depth from the root
+    while (k < n && k < this.prevDepth && pf[k] === stack[n - 1 - k]) node = pn[k++];
+    for (; k < n; k++) {
+      const f = stack[n - 1 - k];
+      node = this.b.child(node, f);
+      pf[k] = f;
+      pn[k] = node;
+    }
+    this.prevDepth = n;
+    this.depth = 0;
     if (ev.event !== null && this.builderEvent === null) this.builderEvent = ev.event;
     let pid = ev.pid;
     if (pid === null) {
