@@ -5,7 +5,7 @@ import { diffBuilds, DEFAULT_DIFF_OPTIONS, type BuildDiff, type DiffOptions, typ
 import path from 'node:path';
 import { writePprofFiles, type PprofFilesResult } from '../../exporters/pprof-files.ts';
 import { prepareOutputDir } from '../../exporters/output-dir.ts';
-import { addBundleOptions, type BundleFlags } from '../bundle-options.ts';
+import { addBundleOptions, parseCount, type BundleFlags } from '../bundle-options.ts';
 import { fmtNs, fmtPct, table, termSafe } from '../format.ts';
 import { loadModelFromFlags } from '../load-model.ts';
 
@@ -52,7 +52,7 @@ export function registerDiff(program: Command): void {
       .option('--json', 'print the diff as JSON')
       .option('--pprof <dir>', 'write the pprof files of each side into DIR/base and DIR/new, for go tool pprof -diff_base')
       .option('--force', 'overwrite files in the --pprof folder')
-      .option('--top <n>', 'packages to list', (v) => Number.parseInt(v, 10), 15),
+      .option('--top <n>', 'packages (and names) to list', parseCount, 15),
   ).action(async (baseFile: string, newFile: string, flags: DiffFlags) => {
     const base = [];
     for (const f of [baseFile, ...flags.baseRun]) base.push(await loadModelFromFlags(f, flags));
@@ -88,7 +88,7 @@ export function renderDiff(d: BuildDiff, top: number): string {
   out.push(table([['', 'base', 'new', 'delta', '', 'verdict'], ...d.totals.map((t) => deltaRow(t.metric, t))]));
   const cp = d.criticalPath;
   if (cp.entered.length || cp.left.length) {
-    out.push('', `critical path changed: now through ${cp.entered.join(', ') || '-'}; no longer through ${cp.left.join(', ') || '-'}`);
+    out.push('', `critical path changed: now through ${few(cp.entered, top)}; no longer through ${few(cp.left, top)}`);
   }
   const changed = d.packages.filter((p) => p.duration.verdict !== 'noise').slice(0, top);
   const added = d.packages.filter((p) => p.status === 'added');
@@ -104,6 +104,12 @@ export function renderDiff(d: BuildDiff, top: number): string {
     out.push('', 'compiler phases beyond the noise (all packages):');
     out.push(table(ph.map((p) => deltaRow(p.metric, p))));
   }
-  out.push('', d.regressions.length ? `${d.regressions.length} regression(s): ${d.regressions.map((r) => r.what).join(', ')}` : 'no regressions');
+  out.push('', d.regressions.length ? `${d.regressions.length} regression(s): ${few(d.regressions.map((r) => r.what), top)}` : 'no regressions');
   return out.join('\n') + '\n';
+}
+
+/** The first `n` names, then how many more. */
+function few(names: string[], n: number): string {
+  if (names.length === 0) return '-';
+  return names.length <= n ? names.join(', ') : `${names.slice(0, n).join(', ')} and ${names.length - n} more`;
 }
