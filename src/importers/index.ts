@@ -12,7 +12,8 @@ import { detectToolexecLog, parseToolexecLog } from './toolexec-log.ts';
 import { detectProcSnapshots, parseProcSnapshots } from './proc-snapshots.ts';
 import { detectCompileBench, parseCompileBench } from './compile-bench.ts';
 import { detectGoTrace, parseGoTrace } from './go-trace.ts';
-import { parsePerfScript } from './perf-script.ts';
+import { parsePerfScript, type RawFrame } from './perf-script.ts';
+import { resolverForBundle, type ResolverOptions, type SymbolResolver } from '../symbols/resolver.ts';
 import { joinInvocationsToActions, resolveMainPackage } from './join.ts';
 import { epochNs } from './time.ts';
 
@@ -53,10 +54,17 @@ export interface LoadOptions {
   chunkSize: number;
   /** Bundle reader limits, when `loadBuild` opens the bundle itself. */
   read: Partial<ReadOptions>;
+  /**
+   * Name the perf frames perf itself left `[unknown]` (stripped Go binaries keep
+   * `.gopclntab`): from the bundle's symbol sidecars, then the binary at its
+   * recorded path when its build-id matches, then `binariesDir`/`goroot`.
+   * null turns symbolization off.
+   */
+  symbols: Partial<ResolverOptions> | null;
 }
 
 /** Lenient (damaged entries become warnings), 1 MiB reads, the reader's default caps. */
-export const DEFAULT_LOAD_OPTIONS: LoadOptions = { strict: false, chunkSize: DEFAULT_CHUNK_SIZE, read: {} };
+export const DEFAULT_LOAD_OPTIONS: LoadOptions = { strict: false, chunkSize: DEFAULT_CHUNK_SIZE, read: {}, symbols: {} };
 
 /** Reads a bundle (path or opened Bundle) into the model; whatever entries exist are used. */
 export async function loadBuild(bundle: Bundle | string, opts: Partial<LoadOptions> = {}): Promise<BuildModel> {
@@ -113,8 +121,18 @@ export async function loadBuild(bundle: Bundle | string, opts: Partial<LoadOptio
   // perf times are CLOCK_MONOTONIC seconds: the build starts at startNs - monoToEpochNs on that clock.
   const monoToEpoch = epochNs(m.host?.monoToEpochNs);
   const perfStart = origin !== null && monoToEpoch !== undefined ? origin - monoToEpoch : null;
-  const perfOpts = { entry: ENTRY.perfScript, clockStartNs: perfStart, defaultEvent: m.perf?.event ?? 'unknown', chunkSize: o.chunkSize };
-  model.cpu = (await step(ENTRY.perfScript, (i) => parsePerfScript(i, perfOpts)))?.profile ?? null;
+  const resolver = o.symbols && bundle.has(ENTRY.perfScript) ? await openResolver(bundle, o.symbols, o.strict, warn) : null;
+  // Only frames perf could not name are resolved: perf's own names stay as they were.
+  const resolve = resolver ? (raw: RawFrame) => (raw.symbol === '' || raw.symbol === '[unknown]' ? resolver.resolve(raw) : null) : undefined;
+  const perfOpts = { entry: ENTRY.perfScript, clockStartNs: perfStart, defaultEvent: m.perf?.event ?? 'unknown', chunkSize: o.chunkSize, resolve };
+  try {
+    model.cpu = (await step(ENTRY.perfScript, (i) => parsePerfScript(i, perfOpts)))?.profile ?? null;
+  } finally {
+    if (resolver) {
+      warnings.push(...resolver.warnings.map((w) => ({ ...w, entry: ENTRY.perfScript, message: `symbols of ${w.entry}: ${w.message}` })));
+      resolver.close();
+    }
+  }
   if (bundle.has(ENTRY.stdout)) model.output.stdout = await bundle.text(ENTRY.stdout);
   if (bundle.has(ENTRY.stderr)) model.output.stderr = await bundle.text(ENTRY.stderr);
 
@@ -149,3 +167,14 @@ function metaOf(m: Manifest, bundle: Bundle, warn: (w: Warning) => void): BuildM
 }
 
 
+
+/** The bundle's symbol resolver; a damaged sidecar costs symbolization only (a warning), unless strict. */
+async function openResolver(bundle: Bundle, opts: Partial<ResolverOptions>, strict: boolean, warn: (w: Warning) => void): Promise<SymbolResolver | null> {
+  try {
+    return await resolverForBundle(bundle, opts);
+  } catch (e) {
+    if (strict || !isGbpError(e)) throw e;
+    warn({ entry: e.entry ?? ENTRY.symbolsDir, message: `symbols not used: ${e.message}` });
+    return null;
+  }
+}
