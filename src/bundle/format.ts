@@ -23,6 +23,8 @@ export const ENTRY = {
   // PT_LOAD segments, its whole function table, and full frames (file, line, inlined calls)
   // for the addresses perf sampled. <key> is the GNU build-id hex, else `go-<Go build ID>`
   // with '/' turned into '.', else `sha1-<hex of the file>`.
+  // Written by src/capture/symbols.ts; manifest.collectors.perf.binaries (SampledBinary[])
+  // lists every sampled DSO with its path, size, ids and sidecar entry (or why none).
   symbolsDir: 'symbols/',
   stdout: 'build/stdout.txt',
   stderr: 'build/stderr.txt',

@@ -10,7 +10,8 @@ import { once } from 'node:events';
 import { ENTRY, FORMAT_NAME, FORMAT_VERSION, type CollectorInfo, type Manifest } from '../bundle/format.ts';
 import { countListPackages } from '../bundle/summary.ts';
 import { createBundleWriter } from '../bundle/writer.ts';
-import { GbpError } from '../errors.ts';
+import { GbpError, isGbpError } from '../errors.ts';
+import { parseBuildIds } from '../symbols/resolver.ts';
 import { TOOLKIT_VERSION } from '../version.ts';
 import { checkGoCommand, planGoCommand } from './go-args.ts';
 import { buildEnv, hostInfo, makeClock, measureMonoToEpochNs } from './host.ts';
@@ -18,6 +19,7 @@ import { findOnPath, perfBuildIds, perfRecordArgv, perfScriptGz, probePerf, PERF
 import { startProcSampler } from './proc-sampler.ts';
 import { collectRuns, EVENTS_FILE, writeShim } from './shim.ts';
 import { compiledShim } from './shim-c.ts';
+import { sampledOffsets, writeSidecars } from './symbols.ts';
 
 /** What to capture and how: the go command, output path, perf and /proc settings. */
 export interface CaptureOptions {
@@ -237,6 +239,17 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
         const idsFile = path.join(spool, 'buildids.txt');
         const b = await perfBuildIds(perf.perf!, perfData, idsFile);
         if (b.ok) add('perf', ENTRY.perfBuildIds, idsFile, collectors.perf ?? info);
+        if (s.ok) {
+          // Sidecars make the bundle symbolizable where the binaries are absent.
+          const ids = b.ok ? parseBuildIds(readFileSync(idsFile, 'utf8')) : new Map<string, string>();
+          const symDir = path.join(spool, 'symbols');
+          await fsp.mkdir(symDir);
+          const side = await writeSidecars(await sampledOffsets(scriptFile), symDir, ids).catch((e) => {
+            throw isGbpError(e) ? e : spoolFailure(tmp, e);
+          });
+          for (const [entry, file] of side.files) add('perf', entry, file, collectors.perf);
+          collectors.perf = { ...collectors.perf, binaries: side.binaries };
+        }
       } else collectors.perf = { status: 'failed', reason: 'perf record wrote no data' };
     }
     add('buildOutput', ENTRY.stdout, path.join(spool, 'stdout.txt'));
