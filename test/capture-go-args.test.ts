@@ -2,7 +2,7 @@
 // (The capture tests run the real thing; these cover the flag forms cheaply.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planGoCommand, quoteField, splitQuoted } from '../src/capture/go-args.ts';
+import { LIST_FIELDS, planGoCommand, quoteField, splitQuoted } from '../src/capture/go-args.ts';
 import { epochRealtimeToNs, isVersionProbe, parseRunFile } from '../src/capture/shim.ts';
 
 const base = { cwd: '/w', goflags: '', shimPath: '/t/gbp-toolexec', outDir: '/t/spool' };
@@ -28,7 +28,7 @@ test('our flags go first, the user gcflags get -bench appended in place, package
     '-o', 'out',
     './...',
   ]);
-  assert.deepEqual(p.listArgv, ['/go', 'list', '-e', '-json', '-deps', '-gcflags=all=-N -l', './...']);
+  assert.deepEqual(p.listArgv, ['/go', 'list', '-e', `-json=${LIST_FIELDS}`, '-deps', '-gcflags=all=-N -l', './...']);
   assert.deepEqual(p.packages, ['./...']);
 });
 
@@ -53,7 +53,7 @@ test('-C leads, user -debug-actiongraph is read from where the user asked, go te
   assert.ok(!p.effectiveArgv.some((a) => a.startsWith('-debug-actiongraph=/t/')));
   assert.ok(p.effectiveArgv.includes(`-gcflags=-N ${BENCH}`));
   assert.deepEqual(p.effectiveArgv.slice(-2), ['-args', '-gcflags=not-ours'], 'flags for the test binary are not touched');
-  assert.deepEqual(p.listArgv, ['go', 'list', '-C=sub', '-e', '-json', '-deps', '-test', '-gcflags=-N', './pkg']);
+  assert.deepEqual(p.listArgv, ['go', 'list', '-C=sub', '-e', `-json=${LIST_FIELDS}`, '-deps', '-test', '-gcflags=-N', './pkg']);
   assert.equal(p.dir, '/w/sub');
 });
 

@@ -128,7 +128,7 @@ int main(int argc, char **argv) {
 export function compiledShim(tmp: string, env: NodeJS.ProcessEnv): string | null {
   const cc = findOnPath('cc', env.PATH ?? '') ?? findOnPath('gcc', env.PATH ?? '');
   if (!cc) return null;
-  const hash = createHash('sha256').update(SHIM_C_SOURCE).digest('hex').slice(0, 12);
+  const hash = createHash('sha256').update(`${process.platform} ${process.arch}\n${SHIM_C_SOURCE}`).digest('hex').slice(0, 12);
   const cacheRoot = env.XDG_CACHE_HOME || (env.HOME ? path.join(env.HOME, '.cache') : os.tmpdir());
   const cached = path.join(cacheRoot, 'go-build-profiler', `gbp-toolexec-${hash}`, 'gbp-toolexec');
   try {
