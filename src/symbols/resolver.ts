@@ -31,6 +31,11 @@ export interface RawFrameLike {
 
 export class SymbolResolver {
   readonly warnings: Warning[] = [];
+  /**
+   * Binaries used with no build-id recorded to check them against (perf lists
+   * none for Debian's Go tools): a note, not a warning, since nothing disagreed.
+   */
+  readonly unverified: string[] = [];
   private readonly tables = new Map<string, SymbolTable | null>();
   private readonly sidecars = new Map<string, SidecarJson>();
   private readonly opts: ResolverOptions;
@@ -108,7 +113,7 @@ export class SymbolResolver {
         t.close();
         continue;
       }
-      if (!want) this.warn(dso, `no build-id recorded for ${dso}; used ${file} (${got}) unverified`);
+      if (!want) this.unverified.push(file);
       return t;
     }
     return null;
