@@ -3,7 +3,7 @@
 // independent line count of the same file, not against remembered numbers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import {
   parsePerfScript,
@@ -19,6 +19,7 @@ import { isGbpError } from '../src/errors.ts';
 import { ByteKeyTable } from '../src/importers/byte-key-table.ts';
 
 import { PERF_FIXTURES as dir, eventLines, fixtureText, periodSum } from './perf-text.ts';
+import { assertGolden } from './golden.ts';
 const REAL = [
   'go-default-callchain.txt',
   'go-default-callchain.txt.gz',
@@ -47,17 +48,7 @@ function folded(p: CpuProfile): string {
 }
 
 function checkGolden(name: string, actual: string): void {
-  const file = dir + name.replace(/\.txt(\.gz)?$/, '') + '.folded';
-  if (process.env.UPDATE_GOLDENS === '1' || !existsSync(file)) {
-    writeFileSync(file, actual);
-    return;
-  }
-  const want = readFileSync(file, 'utf8');
-  if (want === actual) return;
-  const a = actual.split('\n');
-  const w = want.split('\n');
-  const i = a.findIndex((l, k) => l !== w[k]);
-  assert.fail(`${file}: line ${i + 1} differs (UPDATE_GOLDENS=1 to accept)\n  want: ${w[i]}\n  got:  ${a[i]}`);
+  assertGolden(dir + name.replace(/\.txt(\.gz)?$/, '') + '.folded', actual);
 }
 
 const parsed = new Map<string, PerfScriptResult>();

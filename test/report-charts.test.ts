@@ -12,7 +12,7 @@ import { chartContext } from '../src/charts/context.ts';
 import { renderSvg } from '../src/exporters/chart-svg.ts';
 import { toCsv } from '../src/exporters/csv-table.ts';
 import { reportModel, HOSTILE } from './fixtures/report-model.ts';
-import { assertGolden } from './fixtures/golden.ts';
+import { assertGolden } from './golden.ts';
 
 const GOLDEN = path.join(import.meta.dirname, 'fixtures/report-specs');
 

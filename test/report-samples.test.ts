@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, copyFileSync, readdirSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { checkReportInChromium } from './fixtures/chromium.ts';
-import { assertGolden } from './fixtures/golden.ts';
+import { assertGolden } from './golden.ts';
 
 const REPO = path.join(import.meta.dirname, '..');
 const GBP = path.join(REPO, 'src/cli/gbp.mjs');

@@ -78,13 +78,7 @@ export function ioChart(ctx: ChartContext, buckets = 120): ChartResult {
               yOffset: { field: 'direction', type: 'nominal' as const },
               x: { field: 'mb', type: 'quantitative' as const, title: 'MB read / written' },
               color,
-              tooltip: [
-            { field: 'package', title: 'package' },
-            { field: 'tool', title: 'tool' },
-            { field: 'direction', title: 'direction' },
-            { field: 'mb', title: 'MB', format: ',.2f' },
-            { field: 'syscalls', title: 'syscalls', format: ',' },
-          ],
+              tooltip: barTooltip,
             },
           },
           {
@@ -96,13 +90,7 @@ export function ioChart(ctx: ChartContext, buckets = 120): ChartResult {
               yOffset: { field: 'direction', type: 'nominal' as const },
               x: { field: 'syscalls', type: 'quantitative' as const, title: 'read / write syscalls' },
               color,
-              tooltip: [
-            { field: 'package', title: 'package' },
-            { field: 'tool', title: 'tool' },
-            { field: 'direction', title: 'direction' },
-            { field: 'mb', title: 'MB', format: ',.2f' },
-            { field: 'syscalls', title: 'syscalls', format: ',' },
-          ],
+              tooltip: barTooltip,
             },
           },
         ],
@@ -131,3 +119,12 @@ export function ioChart(ctx: ChartContext, buckets = 120): ChartResult {
   };
   return { name, question: IO_QUESTION, spec: spec as never, rows, extra: { 'over-time': time } };
 }
+
+/** Both IO bar charts show the same tooltip: bytes and syscalls of one package and direction. */
+const barTooltip = [
+  { field: 'package', title: 'package' },
+  { field: 'tool', title: 'tool' },
+  { field: 'direction', title: 'direction' },
+  { field: 'mb', title: 'MB', format: ',.2f' },
+  { field: 'syscalls', title: 'syscalls', format: ',' },
+];
