@@ -69,3 +69,69 @@ test('go tool pprof reads the output, labels and all', { skip: !GO_FOR_PPROF && 
     await fsp.rm(dir, { recursive: true, force: true });
   }
 });
+
+/** A profile that uses every field PprofBuilder supports. */
+function everyFieldProfile(): PprofBuilder {
+  const b = new PprofBuilder({
+    sampleTypes: [['samples', 'count'], ['cpu', 'nanoseconds']],
+    defaultSampleType: 'cpu',
+    comments: ['made by a test', 'second comment'],
+    periodType: ['cpu', 'nanoseconds'],
+    period: 1000,
+    timeNanos: '1764150000123456789',
+    durationNanos: 5e9,
+  });
+  const m = b.mapping({ file: '/usr/bin/my tool', hasFunctions: true, hasFilenames: true, hasLineNumbers: true, hasInlineFrames: true, start: '400000', limit: '4fffff', offset: 4096, buildId: 'abc123' });
+  const k = b.mapping({ file: '[kernel.kallsyms]', hasFunctions: true, start: 0xffffffff81000000n });
+  const inl = b.location({ mapping: m, address: '401000', lines: [{ name: 'main.inl', systemName: 'main.inl.sys', file: '/src/x.go', line: 12, startLine: 3 }, { name: 'main.main', file: '/src/x.go', line: 30, startLine: 25 }] });
+  const kern = b.location({ mapping: k, address: 'ffffffff8a2b3c4d', lines: [{ name: 'native_write_msr ü' }] });
+  const bare = b.location({ address: 1234 });
+  b.sample([kern, inl], [3, 3_000_000], { comm: 'my tool', pid: 42, rss: [1234567, 'bytes'], big: 2 ** 40, neg: -5, zero: 0 });
+  b.sample([bare, inl], [0, 2 ** 53]);
+  // Enough samples to span several of the encoder's chunks.
+  for (let i = 0; i < 20000; i++) b.sample([kern, inl], [1, i * 1000], { tid: i, comm: `thread ${i % 7}` });
+  return b;
+}
+
+test('encoding matches pprof-format byte for byte: decode and re-encode give the same bytes', async () => {
+  const raw = gunzipSync(await everyFieldProfile().encodeGzip());
+  const p = Profile.decode(raw);
+  assert.equal(p.sample.length, 20002);
+  assert.equal(Buffer.compare(Buffer.from(p.encode()), raw), 0);
+  const s = (i: number | bigint) => p.stringTable.strings[Number(i)];
+  const m = p.mapping[0];
+  assert.deepEqual([Number(m.memoryStart), Number(m.memoryLimit), Number(m.fileOffset), s(m.buildId)], [0x400000, 0x4fffff, 4096, 'abc123']);
+  assert.ok(m.hasFunctions && m.hasFilenames && m.hasLineNumbers && m.hasInlineFrames);
+  assert.equal(BigInt(p.mapping[1].memoryStart), 0xffffffff81000000n);
+  assert.deepEqual(p.location[0].line.map((l) => [s(p.function[Number(l.functionId) - 1].name), Number(l.line)]), [['main.inl', 12], ['main.main', 30]]);
+  assert.equal(s(p.function[0].systemName), 'main.inl.sys');
+  assert.equal(s(p.location[1].line[0].functionId && p.function[Number(p.location[1].line[0].functionId) - 1].name), 'native_write_msr ü');
+  const labels = Object.fromEntries(p.sample[0].label.map((l) => [s(l.key), [s(l.str), Number(BigInt.asIntN(64, BigInt(l.num))), s(l.numUnit)]]));
+  assert.deepEqual(labels, { comm: ['my tool', 0, ''], pid: ['', 42, ''], rss: ['', 1234567, 'bytes'], big: ['', 2 ** 40, ''], neg: ['', -5, ''], zero: ['', 0, ''] });
+  assert.equal(Number(p.sample[1].value[1]), 2 ** 53);
+  assert.equal(BigInt(p.timeNanos), 1764150000123456789n);
+  assert.deepEqual(p.comment.map(s), ['made by a test', 'second comment']);
+});
+
+test('go tool pprof -raw shows every field: mapping range, offset, build id, flags, inlined lines, labels with units', { skip: !GO_FOR_PPROF && 'no go' }, async () => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'gbp-pprof-builder-'));
+  try {
+    const f = path.join(dir, 'p.pb.gz');
+    await fsp.writeFile(f, await everyFieldProfile().encodeGzip());
+    const raw = goToolPprof(['-raw', f]);
+    assert.match(raw, /^Comment: made by a test$/m);
+    assert.match(raw, /^PeriodType: cpu nanoseconds$/m);
+    assert.match(raw, /^Period: 1000$/m);
+    assert.match(raw, /^Duration: 5s$/m);
+    assert.match(raw, /^Time: 2025-11-26 09:40:00\.123456789 \+0000 UTC$/m);
+    assert.match(raw, /^1: 0x400000\/0x4fffff\/0x1000 \/usr\/bin\/my tool abc123 \[FN\]\[FL\]\[LN\]\[IN\]$/m);
+    assert.match(raw, /: 0x401000 M=1 main\.inl \/src\/x\.go:12 s=3\(main\.inl\.sys\)\n\s+main\.main \/src\/x\.go:30 s=25\n/);
+    assert.match(raw, /0xffffffff8a2b3c4d M=2 native_write_msr ü/);
+    assert.match(raw, /rss:\[1234567 bytes\]/);
+    assert.match(raw, /^\s+3\s+3000000: \d+ \d+ \n\s+comm:\[my tool\]\n\s+big:\[1099511627776\] neg:\[-5\] pid:\[42\] rss:\[1234567 bytes\]\n/m);
+    // 20000 samples of the loop: one raw line each, all 1 count.
+    assert.equal(raw.match(/^\s+1\s+\d+: \d+ \d+ $/gm)?.length, 20000);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,6 @@
-// A small builder over `pprof-format` that every pprof exporter shares
+// A small builder of pprof profiles that every pprof exporter shares
 // (cpu.pb.gz, stages.pb.gz, phases.pb.gz). It hides the format's traps:
-// strings are interned through one StringTable.dedup(), ids start at 1,
+// strings are interned in one table whose entry 0 is '', ids start at 1,
 // mappings/functions/locations are deduplicated by key, numeric labels keep
 // their unit, and gzip is done here.
 //
@@ -9,11 +9,16 @@
 //   const leaf = b.location({ mapping: m, address: '4a5b3c', lines: [{ name: 'main.work' }] });
 //   b.sample([leaf, b.location({ lines: [{ name: 'main.main' }] })], [1, 1e6], { comm: 'x', pid: 42 });
 //   await b.encodeGzip();
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
-import { Profile, StringTable, ValueType, Sample, Label, Mapping, Location, Function as PFunction, Line } from 'pprof-format';
-
-const gzipAsync = promisify(gzip);
+//
+// Why not pprof-format's object graph: a perf profile has ~100k samples, and
+// one Sample + 5 Label objects each (plus its measuring pass) cost ~100 MiB and
+// most of the export time. Samples live here in flat typed arrays and the
+// protobuf is written straight from them (profile.proto field numbers), in
+// chunks that stream through gzip. The bytes are the ones pprof-format writes
+// for the same content (a test decodes and re-encodes with pprof-format).
+import { createGzip, constants as zc } from 'node:zlib';
+import { Profile } from 'pprof-format';
+import { ProtoWriter } from './proto-writer.ts';
 
 /** [type, unit], e.g. ['cpu', 'nanoseconds'] or ['peak_rss', 'bytes']. */
 export type PprofValueType = [type: string, unit: string];
@@ -84,30 +89,122 @@ export function toAddr(a: Addr | undefined): number | bigint {
   return a;
 }
 
+/** The profile's string table: index 0 is '' (pprof requires it). */
+export class PprofStrings {
+  readonly strings: string[] = [''];
+  private readonly index = new Map<string, number>([['', 0]]);
+
+  /** The index of `s`, adding it on first use. */
+  dedup(s: string): number {
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.index.set(s, i);
+    }
+    return i;
+  }
+}
+
+interface MappingRow {
+  start: number | bigint;
+  limit: number | bigint;
+  offset: number | bigint;
+  file: number;
+  buildId: number;
+  flags: number; // bit 0 functions, 1 filenames, 2 line numbers, 3 inline frames
+}
+
+/** A growable Int32Array. */
+class Ints {
+  a: Int32Array;
+  n = 0;
+  constructor(size = 1024) {
+    this.a = new Int32Array(size);
+  }
+  push(v: number): void {
+    if (this.n === this.a.length) this.grow(this.n + 1);
+    this.a[this.n++] = v;
+  }
+  grow(need: number): void {
+    const b = new Int32Array(Math.max(need, this.a.length * 2));
+    b.set(this.a);
+    this.a = b;
+  }
+}
+
+/** A growable Float64Array (sample values and numeric labels: int64 beyond 2^31). */
+class Nums {
+  a: Float64Array;
+  n = 0;
+  constructor(size = 1024) {
+    this.a = new Float64Array(size);
+  }
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+/** Bytes of raw protobuf written before a chunk goes to gzip. */
+const CHUNK = 1 << 18;
+
 /** Builds one pprof profile: add mappings, locations and samples, then encode (gzip'd bytes). */
 export class PprofBuilder {
-  readonly strings = new StringTable();
-  private readonly profile: Profile;
+  readonly strings = new PprofStrings();
+  private readonly sampleTypes: [number, number][];
+  private readonly defaultSampleType: number;
+  private readonly periodType: [number, number] | undefined;
+  private readonly period: number;
+  private readonly timeNanos: bigint;
+  private readonly durationNanos: number;
+  private readonly comments: number[];
+  private readonly nValues: number;
+
+  private readonly mappingRows: MappingRow[] = [];
   private readonly mappings = new Map<string, number>();
+  // Functions: name, system name, file (string indexes) and start line, by id - 1.
+  private readonly funcCols = new Ints();
   private readonly functions = new Map<string, number>();
+  // Locations: mapping id, address, and their lines [lineStart[i], lineStart[i+1]) in lineFunc/lineNo.
+  private readonly locMapping = new Ints();
+  private readonly locAddress: (number | bigint)[] = [];
+  private readonly locLineStart = new Ints();
+  private readonly lineFunc = new Ints();
+  private readonly lineNo = new Ints();
   private readonly locations = new Map<string, number>();
+  // Samples: stack [stackStart[i], stackStart[i+1]) in stackIds, values nValues each,
+  // labels [labelStart[i], labelStart[i+1]) in the label columns.
+  private readonly stackStart = new Ints();
+  private readonly stackIds = new Ints(1 << 16);
+  private readonly values = new Nums();
+  private readonly labelStart = new Ints();
+  private readonly labelKey = new Ints();
+  private readonly labelStr = new Ints();
+  private readonly labelNum = new Nums();
+  private readonly labelUnit = new Ints();
+  private samples = 0;
 
   constructor(opts: PprofBuilderOptions) {
-    const st = this.strings;
-    const vt = ([type, unit]: PprofValueType) => new ValueType({ type: st.dedup(type), unit: st.dedup(unit) });
+    const vt = ([type, unit]: PprofValueType): [number, number] => [this.str(type), this.str(unit)];
     if (opts.sampleTypes.length === 0) throw new Error('PprofBuilder: at least one sample type is required');
     const def = opts.defaultSampleType ?? opts.sampleTypes[opts.sampleTypes.length - 1][0];
     if (!opts.sampleTypes.some(([t]) => t === def)) throw new Error(`PprofBuilder: default sample type ${def} is not a sample type`);
-    this.profile = new Profile({
-      stringTable: st,
-      sampleType: opts.sampleTypes.map(vt),
-      defaultSampleType: st.dedup(def),
-      periodType: opts.periodType ? vt(opts.periodType) : undefined,
-      period: opts.period ?? 0,
-      timeNanos: opts.timeNanos !== undefined ? BigInt(opts.timeNanos) : 0,
-      durationNanos: opts.durationNanos ?? 0,
-      comment: (opts.comments ?? []).map((c) => st.dedup(c)),
-    });
+    this.sampleTypes = opts.sampleTypes.map(vt);
+    this.nValues = opts.sampleTypes.length;
+    this.defaultSampleType = this.str(def);
+    this.periodType = opts.periodType ? vt(opts.periodType) : undefined;
+    this.period = opts.period ?? 0;
+    this.timeNanos = opts.timeNanos !== undefined ? BigInt(opts.timeNanos) : 0n;
+    this.durationNanos = opts.durationNanos ?? 0;
+    this.comments = (opts.comments ?? []).map((c) => this.str(c));
+    this.stackStart.push(0);
+    this.labelStart.push(0);
+    this.locLineStart.push(0);
   }
 
   /** Interns a string, returning its string-table index. */
@@ -121,21 +218,15 @@ export class PprofBuilder {
     const key = `${m.file}\0${m.buildId ?? ''}\0${start}`;
     const known = this.mappings.get(key);
     if (known !== undefined) return known;
-    const id = this.profile.mapping.length + 1;
-    this.profile.mapping.push(
-      new Mapping({
-        id,
-        memoryStart: start,
-        memoryLimit: toAddr(m.limit),
-        fileOffset: toAddr(m.offset),
-        filename: this.str(m.file),
-        buildId: this.str(m.buildId ?? ''),
-        hasFunctions: !!m.hasFunctions,
-        hasFilenames: !!m.hasFilenames,
-        hasLineNumbers: !!m.hasLineNumbers,
-        hasInlineFrames: !!m.hasInlineFrames,
-      }),
-    );
+    this.mappingRows.push({
+      start,
+      limit: toAddr(m.limit),
+      offset: toAddr(m.offset),
+      file: this.str(m.file),
+      buildId: this.str(m.buildId ?? ''),
+      flags: (m.hasFunctions ? 1 : 0) | (m.hasFilenames ? 2 : 0) | (m.hasLineNumbers ? 4 : 0) | (m.hasInlineFrames ? 8 : 0),
+    });
+    const id = this.mappingRows.length;
     this.mappings.set(key, id);
     return id;
   }
@@ -145,16 +236,12 @@ export class PprofBuilder {
     const key = `${l.name}\0${l.systemName ?? l.name}\0${l.file ?? ''}\0${l.startLine ?? 0}`;
     const known = this.functions.get(key);
     if (known !== undefined) return known;
-    const id = this.profile.function.length + 1;
-    this.profile.function.push(
-      new PFunction({
-        id,
-        name: this.str(l.name),
-        systemName: this.str(l.systemName ?? l.name),
-        filename: this.str(l.file ?? ''),
-        startLine: l.startLine ?? 0,
-      }),
-    );
+    const c = this.funcCols;
+    c.push(this.str(l.name));
+    c.push(this.str(l.systemName ?? l.name));
+    c.push(this.str(l.file ?? ''));
+    c.push(l.startLine ?? 0);
+    const id = c.n / 4;
     this.functions.set(key, id);
     return id;
   }
@@ -168,15 +255,14 @@ export class PprofBuilder {
     const k = key ?? `${loc.mapping ?? 0}\0${loc.address ?? ''}\0${lines.map((l) => `${l.name}\0${l.file ?? ''}\0${l.line ?? 0}`).join('\0')}`;
     const known = this.locations.get(k);
     if (known !== undefined) return known;
-    const id = this.profile.location.length + 1;
-    this.profile.location.push(
-      new Location({
-        id,
-        mappingId: loc.mapping ?? 0,
-        address: toAddr(loc.address),
-        line: lines.map((l) => new Line({ functionId: this.func(l), line: l.line ?? 0 })),
-      }),
-    );
+    for (const l of lines) {
+      this.lineFunc.push(this.func(l));
+      this.lineNo.push(l.line ?? 0);
+    }
+    this.locMapping.push(loc.mapping ?? 0);
+    this.locAddress.push(toAddr(loc.address));
+    this.locLineStart.push(this.lineFunc.n);
+    const id = this.locAddress.length;
     this.locations.set(k, id);
     return id;
   }
@@ -187,34 +273,207 @@ export class PprofBuilder {
    * cannot tell them from absent); numeric labels of 0 are kept as written
    * but `go tool pprof` treats 0 as absent too.
    */
-  sample(stack: number[], values: number[], labels?: Record<string, PprofLabelValue | undefined | null>): void {
-    if (values.length !== this.profile.sampleType.length) {
-      throw new Error(`PprofBuilder: sample has ${values.length} values, profile has ${this.profile.sampleType.length} sample types`);
+  sample(stack: ArrayLike<number>, values: ArrayLike<number>, labels?: Record<string, PprofLabelValue | undefined | null>): void {
+    if (values.length !== this.nValues) {
+      throw new Error(`PprofBuilder: sample has ${values.length} values, profile has ${this.nValues} sample types`);
     }
-    const label: Label[] = [];
+    const ids = this.stackIds;
+    if (ids.n + stack.length > ids.a.length) ids.grow(ids.n + stack.length);
+    for (let i = 0; i < stack.length; i++) ids.a[ids.n++] = stack[i];
+    this.stackStart.push(ids.n);
+    for (let i = 0; i < values.length; i++) this.values.push(values[i]);
     if (labels) {
-      for (const [k, v] of Object.entries(labels)) {
+      for (const k in labels) {
+        const v = labels[k];
         if (v === undefined || v === null || v === '') continue;
-        if (typeof v === 'string') label.push(new Label({ key: this.str(k), str: this.str(v) }));
-        else if (typeof v === 'number') label.push(new Label({ key: this.str(k), num: v }));
-        else label.push(new Label({ key: this.str(k), num: v[0], numUnit: this.str(v[1]) }));
+        this.labelKey.push(this.str(k));
+        if (typeof v === 'string') {
+          this.labelStr.push(this.str(v));
+          this.labelNum.push(0);
+          this.labelUnit.push(0);
+        } else {
+          this.labelStr.push(0);
+          this.labelNum.push(typeof v === 'number' ? v : v[0]);
+          this.labelUnit.push(typeof v === 'number' ? 0 : this.str(v[1]));
+        }
       }
     }
-    this.profile.sample.push(new Sample({ locationId: stack, value: values, label }));
+    this.labelStart.push(this.labelKey.n);
+    this.samples++;
   }
 
   /** Number of samples added so far. */
   get sampleCount(): number {
-    return this.profile.sample.length;
+    return this.samples;
   }
 
-  /** The pprof-format Profile (for tests and callers that encode themselves). */
+  /** The profile decoded by pprof-format (for tests and callers that inspect or re-encode it). */
   build(): Profile {
-    return this.profile;
+    const parts: Uint8Array[] = [];
+    this.write((c) => parts.push(c));
+    return Profile.decode(Buffer.concat(parts));
   }
 
-  /** The gzip'd protobuf, as `go tool pprof` reads it. */
-  async encodeGzip(): Promise<Buffer> {
-    return gzipAsync(await this.profile.encodeAsync());
+  /** The protobuf, not compressed. */
+  encode(): Buffer {
+    const parts: Uint8Array[] = [];
+    this.write((c) => parts.push(c));
+    return Buffer.concat(parts);
   }
+
+  /**
+   * The gzip'd protobuf, as `go tool pprof` reads it. Written in chunks that
+   * gzip compresses on the thread pool while the next chunk is encoded, at
+   * gzip's fastest level (as Go's runtime/pprof writes profiles).
+   */
+  async encodeGzip(): Promise<Buffer> {
+    const gz = createGzip({ level: zc.Z_BEST_SPEED, chunkSize: 1 << 16 });
+    const out: Buffer[] = [];
+    gz.on('data', (d: Buffer) => out.push(d));
+    const done = new Promise<void>((ok, fail) => {
+      gz.on('end', ok);
+      gz.on('error', fail);
+    });
+    const pending: Uint8Array[] = [];
+    this.write((c) => pending.push(c));
+    // Hand the chunks over one event-loop turn at a time so compression overlaps the rest.
+    for (const c of pending) {
+      gz.write(c);
+      await new Promise(setImmediate);
+    }
+    gz.end();
+    await done;
+    return Buffer.concat(out);
+  }
+
+  /** Writes the profile.proto message (fields in pprof-format's order) as chunks to `sink`. */
+  private write(sink: (chunk: Uint8Array) => void): void {
+    const w = new ProtoWriter(CHUNK, sink);
+    for (const [type, unit] of this.sampleTypes) writeValueType(w, 1, type, unit);
+    this.writeSamples(w);
+    for (let i = 0; i < this.mappingRows.length; i++) {
+      const m = this.mappingRows[i];
+      w.ensure(128);
+      const body =
+        w.sizeField(i + 1) + w.sizeField(m.start) + w.sizeField(m.limit) + w.sizeField(m.offset) + w.sizeField(m.file) + w.sizeField(m.buildId) + 2 * popcount4(m.flags);
+      w.tag(3, 2);
+      w.varint(body);
+      w.field(1, i + 1);
+      w.field(2, m.start);
+      w.field(3, m.limit);
+      w.field(4, m.offset);
+      w.field(5, m.file);
+      w.field(6, m.buildId);
+      for (let bit = 0; bit < 4; bit++) if (m.flags & (1 << bit)) w.field(7 + bit, 1);
+    }
+    const ls = this.locLineStart.a;
+    for (let i = 0; i < this.locAddress.length; i++) {
+      const addr = this.locAddress[i];
+      const mapping = this.locMapping.a[i];
+      let linesSize = 0;
+      for (let j = ls[i]; j < ls[i + 1]; j++) {
+        const n = w.sizeField(this.lineFunc.a[j]) + w.sizeField(this.lineNo.a[j]);
+        linesSize += 1 + w.sizeVarint(n) + n;
+      }
+      w.ensure(48 + linesSize);
+      w.tag(4, 2);
+      w.varint(w.sizeField(i + 1) + w.sizeField(mapping) + w.sizeField(addr) + linesSize);
+      w.field(1, i + 1);
+      w.field(2, mapping);
+      w.field(3, addr);
+      for (let j = ls[i]; j < ls[i + 1]; j++) {
+        const f = this.lineFunc.a[j];
+        const ln = this.lineNo.a[j];
+        w.tag(4, 2);
+        w.varint(w.sizeField(f) + w.sizeField(ln));
+        w.field(1, f);
+        w.field(2, ln);
+      }
+    }
+    const fc = this.funcCols.a;
+    for (let i = 0; i < this.funcCols.n / 4; i++) {
+      const [name, sys, file, start] = [fc[4 * i], fc[4 * i + 1], fc[4 * i + 2], fc[4 * i + 3]];
+      w.ensure(64);
+      w.tag(5, 2);
+      w.varint(w.sizeField(i + 1) + w.sizeField(name) + w.sizeField(sys) + w.sizeField(file) + w.sizeField(start));
+      w.field(1, i + 1);
+      w.field(2, name);
+      w.field(3, sys);
+      w.field(4, file);
+      w.field(5, start);
+    }
+    for (const s of this.strings.strings) w.string(6, s);
+    w.ensure(128);
+    w.field(9, this.timeNanos);
+    w.field(10, this.durationNanos);
+    if (this.periodType) writeValueType(w, 11, this.periodType[0], this.periodType[1]);
+    w.field(12, this.period);
+    if (this.comments.length) {
+      let n = 0;
+      for (const c of this.comments) n += w.sizeVarint(c);
+      w.ensure(16 + n);
+      w.tag(13, 2);
+      w.varint(n);
+      for (const c of this.comments) w.varint(c);
+    }
+    w.field(14, this.defaultSampleType);
+    w.flush();
+  }
+
+  private writeSamples(w: ProtoWriter): void {
+    const ids = this.stackIds.a;
+    const ss = this.stackStart.a;
+    const vals = this.values.a;
+    const nv = this.nValues;
+    const lst = this.labelStart.a;
+    const lk = this.labelKey.a;
+    const lstr = this.labelStr.a;
+    const lnum = this.labelNum.a;
+    const lunit = this.labelUnit.a;
+    for (let i = 0; i < this.samples; i++) {
+      let locSize = 0;
+      for (let j = ss[i]; j < ss[i + 1]; j++) locSize += w.sizeVarint(ids[j]) || 1;
+      let valSize = 0;
+      for (let j = i * nv; j < (i + 1) * nv; j++) valSize += w.sizeVarint(vals[j]) || 1;
+      let labelsSize = 0;
+      for (let j = lst[i]; j < lst[i + 1]; j++) {
+        const n = w.sizeField(lk[j]) + w.sizeField(lstr[j]) + w.sizeField(lnum[j]) + w.sizeField(lunit[j]);
+        labelsSize += 1 + w.sizeVarint(n) + n;
+      }
+      const body = (locSize ? 1 + w.sizeVarint(locSize) + locSize : 0) + (valSize ? 1 + w.sizeVarint(valSize) + valSize : 0) + labelsSize;
+      w.ensure(6 + body);
+      w.tag(2, 2);
+      w.varint(body);
+      if (locSize) {
+        w.tag(1, 2);
+        w.varint(locSize);
+        for (let j = ss[i]; j < ss[i + 1]; j++) w.varint(ids[j]);
+      }
+      if (valSize) {
+        w.tag(2, 2);
+        w.varint(valSize);
+        for (let j = i * nv; j < (i + 1) * nv; j++) w.varint(vals[j]);
+      }
+      for (let j = lst[i]; j < lst[i + 1]; j++) {
+        w.tag(3, 2);
+        w.varint(w.sizeField(lk[j]) + w.sizeField(lstr[j]) + w.sizeField(lnum[j]) + w.sizeField(lunit[j]));
+        w.field(1, lk[j]);
+        w.field(2, lstr[j]);
+        w.field(3, lnum[j]);
+        w.field(4, lunit[j]);
+      }
+    }
+  }
+}
+
+function writeValueType(w: ProtoWriter, field: number, type: number, unit: number): void {
+  w.ensure(32);
+  w.tag(field, 2);
+  w.varint(w.sizeField(type) + w.sizeField(unit));
+  w.field(1, type);
+  w.field(2, unit);
+}
+
+function popcount4(x: number): number {
+  return (x & 1) + ((x >> 1) & 1) + ((x >> 2) & 1) + ((x >> 3) & 1);
 }
