@@ -277,3 +277,36 @@ test('frame-line table: keys that share their hashed head and tail stay distinct
   });
   assert.equal(t.size, 3000);
 });
+
+test('the byte-level event-line path reads every event line as parseEventLine does', async () => {
+  const lines = new Set<string>();
+  for (const name of [...REAL.filter((n) => !n.endsWith('.gz')), 'malformed-lines.txt']) for (const l of eventLines(fixtureText(name))) lines.add(l);
+  // Hand-made edges: time-like comm tokens, tabs, long numbers, a lone period, no event, an inline frame, kworker comms.
+  for (const l of [
+    'my 1.5: worker 42/43 1.000001: 7 cpu-clock: ',
+    'kworker/u4:2 12/12 [001] 5.5: 100 cpu-clock:u: ',
+    'go\t3280/3280\t9999.678964:\t500250\tcpu-clock:',
+    'go 3280/3280 12345678901234567.000001: 5 cpu-clock: ',
+    'go 3280/3280 1.0000000001: 5 cpu-clock: ',
+    'go 3280/3280 1.5: 1234567890123456789 cpu-clock: ',
+    'go 3280/3280 1.5: 500250',
+    'go 3280/3280 1.5: 500250 4142c9 runtime.f+0x1 (/x)',
+    'go 3280/3280 1.5: cpu-clock: 4142c9 runtime.f+0x1 (/x)',
+    'go 3280/3280 1.5: 500250 cpu-clock: extra',
+    'go 1.5: 5 cpu-clock: ',
+    '  right aligned 77 2.25: 9 task-clock: ',
+    'gop 16033   948.703519: ',
+  ]) lines.add(l);
+  for (const line of lines) {
+    const ev = parseEventLine(line.trimStart());
+    const r = await parsePerfScript(line + '\n');
+    if (!ev || ev.tid === null) {
+      assert.equal(r.profile.totalSamples, 0, line);
+      continue;
+    }
+    assert.equal(r.profile.groups.length, 1, line);
+    const g = r.profile.groups[0];
+    const want = { comm: ev.comm, pid: ev.pid ?? ev.tid, tid: ev.tid, period: ev.period ?? 1, event: ev.event ?? 'unknown', hadTime: ev.sec !== null };
+    assert.deepEqual({ comm: g.comm, pid: g.pid, tid: g.tid, period: g.period, event: r.profile.event, hadTime: r.hadTime }, want, line);
+  }
+});

@@ -10,7 +10,9 @@ export class ByteKeyTable {
   private keyOff = new Int32Array(1024);
   private keyLen = new Int32Array(1024);
   private keyHash = new Int32Array(1024);
-  private slots = new Int32Array(1 << 12).fill(EMPTY);
+  // Open addressing, 4 ints per slot: id (EMPTY when free), hash, length, arena
+  // offset, so a probe reads one cache line before it compares any bytes.
+  private slots = new Int32Array(4 << 12).fill(EMPTY);
   private count = 0;
 
   /** Number of distinct keys. */
@@ -21,12 +23,14 @@ export class ByteKeyTable {
   /** The id (0, 1, …: insertion order) of bytes [s, e) of buf, or -1 when absent. */
   get(buf: Uint8Array, s: number, e: number): number {
     const h = hashBytes(buf, s, e);
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 2) - 1;
     const len = e - s;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const id = this.slots[i];
+      const at = i << 2;
+      const id = slots[at];
       if (id === EMPTY) return -1;
-      if (this.keyHash[id] === h && this.keyLen[id] === len && this.sameBytes(id, buf, s, len)) return id;
+      if (slots[at + 1] === h && slots[at + 2] === len && this.sameBytes(slots[at + 3], buf, s, len)) return id;
     }
   }
 
@@ -49,22 +53,30 @@ export class ByteKeyTable {
     this.keyLen[id] = len;
     this.keyHash[id] = hashBytes(buf, s, e);
     this.arenaUsed += len;
-    if (this.count * 2 > this.slots.length) this.rehash();
+    if (this.count * 2 > this.slots.length >> 2) this.rehash();
     else this.place(id);
     return id;
   }
 
-  private sameBytes(id: number, buf: Uint8Array, s: number, len: number): boolean {
-    const o = this.keyOff[id];
-    // Native memcmp: cheaper than a JS loop once keys are longer than a few bytes.
-    return this.arena.compare(buf, s, s + len, o, o + len) === 0;
+  private sameBytes(off: number, buf: Uint8Array, s: number, len: number): boolean {
+    // A JS loop: Buffer.compare's argument checks cost more than comparing a ~70-byte line here.
+    const a = this.arena;
+    const o = off - s;
+    // From the end: lines that share a hash mostly differ in their tail (symbol offset, DSO).
+    for (let k = s + len - 1; k >= s; k--) if (a[o + k] !== buf[k]) return false;
+    return true;
   }
 
   private place(id: number): void {
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 2) - 1;
     let i = this.keyHash[id] & mask;
-    while (this.slots[i] !== EMPTY) i = (i + 1) & mask;
-    this.slots[i] = id;
+    while (slots[i << 2] !== EMPTY) i = (i + 1) & mask;
+    const at = i << 2;
+    slots[at] = id;
+    slots[at + 1] = this.keyHash[id];
+    slots[at + 2] = this.keyLen[id];
+    slots[at + 3] = this.keyOff[id];
   }
 
   private rehash(): void {

@@ -16,6 +16,7 @@
 // Event lines (one per sample) are tokenized by hand, without regexes.
 import { createGunzip } from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
+import { promises as fsp } from 'node:fs';
 import type { CpuProfile, Frame, Warning } from '../model/types.ts';
 import { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS } from '../model/cpu-profile-builder.ts';
 import { GbpError } from '../errors.ts';
@@ -310,6 +311,47 @@ function utf8(s: string): string {
   return s;
 }
 
+/** What the bytes of an event line before its time token stand for (null: not for the fast path). */
+interface EventPrefix {
+  comm: string;
+  pid: number | null;
+  tid: number;
+}
+
+/** `632.436019:` at [s, e): 1 when it is a time the fast path reads exactly, 0 when it is no time, -1 when only the slow path can read it. */
+function timeToken(buf: Uint8Array, s: number, e: number): number {
+  if (e - s < 4 || buf[e - 1] !== 58 /* : */) return 0;
+  let dot = s;
+  while (dot < e - 1 && buf[dot] !== 46 /* . */) dot++;
+  if (dot === s || dot >= e - 2) return 0;
+  for (let k = s; k < e - 1; k++) {
+    const c = buf[k];
+    if (k !== dot && (c < 48 || c > 57)) return 0;
+  }
+  if (e - 1 - (dot + 1) > 9) return 0;
+  return dot - s > 15 ? -1 : 1;
+}
+
+/** The number written in digits [s, e) (callers keep it under 16 digits: exact). */
+function digitsValue(buf: Uint8Array, s: number, e: number): number {
+  let v = 0;
+  for (let k = s; k < e; k++) v = v * 10 + (buf[k] - 48);
+  return v;
+}
+
+function allDigits(buf: Uint8Array, s: number, e: number): boolean {
+  if (s === e) return false;
+  for (let k = s; k < e; k++) if (buf[k] < 48 || buf[k] > 57) return false;
+  return true;
+}
+
+/** `cpu-clock:` at [s, e): a letter first, a colon last (as parseEventToken). */
+function isEventToken(buf: Uint8Array, s: number, e: number): boolean {
+  if (e - s < 2 || buf[e - 1] !== 58) return false;
+  const c = buf[s] | 0x20;
+  return c >= 97 && c <= 122;
+}
+
 /**
  * The push parser: feed it chunks of bytes (any split), then end(). Memory is
  * bounded by distinct frame lines, stacks and groups.
@@ -318,17 +360,32 @@ export class PerfScriptParser {
   private readonly o: PerfScriptOptions;
   private readonly b: CpuProfileBuilder;
   private builderEvent: string | null = null;
-  // Frame lines seen before, by their bytes (after the indentation) → frame ids.
+  // Frame lines seen before, by their bytes (indentation included) → frame ids:
+  // the one id in frameKeyFirst, or -1 and the ids (inlined frames) in frameKeyIds.
   private readonly frameKeys = new ByteKeyTable();
+  private frameKeyFirst = new Int32Array(1024);
   private readonly frameKeyIds: number[][] = [];
+  // Event lines by the bytes before their time token → comm, pid, tid.
+  private readonly prefixKeys = new ByteKeyTable();
+  private readonly prefixes: (EventPrefix | null)[] = [];
+  // The last event name and its bytes, so a repeated one makes no string.
+  private eventName = '';
+  private eventBytes = Buffer.alloc(0);
   // Frames printed on event lines (layouts without callchains), by text.
   private readonly inlineFrames = new Map<string, number[]>();
   private tail: Buffer | null = null;
   private lineNo = 0;
   private bytes = 0;
   private readonly warnings: WarningSink;
-  // The open sample: its event line, frame ids innermost first.
-  private open: EventLine | null = null;
+  // The open sample: its event line's fields, frame ids innermost first.
+  private isOpen = false;
+  private openComm = '';
+  private openPid: number | null = null;
+  private openTid = 0;
+  private openSec: number | null = null;
+  private openNsec = 0;
+  private openPeriod: number | null = null;
+  private openEventName: string | null = null;
   private openLine = 0;
   private stack = new Int32Array(256);
   private prevFrames = new Int32Array(256);
@@ -355,23 +412,45 @@ export class PerfScriptParser {
     }
   }
 
-  /** Feeds bytes; lines may be split anywhere. */
+  /** Feeds bytes; lines may be split anywhere. The parser keeps no reference to `chunk` (callers may reuse it). */
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
-    let buf = chunk;
-    if (this.tail) {
-      buf = Buffer.concat([this.tail, chunk]);
-      this.tail = null;
-    }
     let pos = 0;
-    const n = buf.length;
-    for (;;) {
-      const nl = buf.indexOf(NL, pos);
-      if (nl < 0) break;
-      this.line(buf, pos, nl);
+    if (this.tail) {
+      // Only the line split across chunks is joined, not the whole chunk.
+      const nl = chunk.indexOf(NL);
+      if (nl < 0) {
+        this.tail = Buffer.concat([this.tail, chunk]);
+        return;
+      }
+      const joined = Buffer.concat([this.tail, chunk.subarray(0, nl)]);
+      this.tail = null;
+      this.line(joined, 0, joined.length);
       pos = nl + 1;
     }
-    if (pos < n) this.tail = Buffer.from(buf.subarray(pos)); // copy: do not pin the whole chunk
+    const keys = this.frameKeys;
+    for (;;) {
+      const nl = chunk.indexOf(NL, pos);
+      if (nl < 0) break;
+      // The hot path: a callchain line (tab first) seen before, inside a sample.
+      if (chunk[pos] === TAB && this.isOpen) {
+        const end = nl > pos && chunk[nl - 1] === CR ? nl - 1 : nl;
+        const k = keys.get(chunk, pos, end);
+        if (k >= 0) {
+          this.lineNo++;
+          const id = this.frameKeyFirst[k];
+          if (id >= 0) {
+            if (this.depth === this.stack.length) this.growStack(1);
+            this.stack[this.depth++] = id;
+          } else this.pushIds(this.frameKeyIds[k]);
+          pos = nl + 1;
+          continue;
+        }
+      }
+      this.line(chunk, pos, nl);
+      pos = nl + 1;
+    }
+    if (pos < chunk.length) this.tail = Buffer.from(chunk.subarray(pos)); // copy: do not pin the whole chunk
   }
 
   /** Lines seen so far (1-based number of the last line). */
@@ -405,7 +484,7 @@ export class PerfScriptParser {
     }
     const c = buf[start];
     if (c === TAB || c === SPACE) {
-      // Frame line (perf indents them with a tab): skip the indentation, then one cache lookup.
+      // Frame line (perf indents them with a tab): skip the indentation to parse it.
       let s = start + 1;
       while (s < end && (buf[s] === SPACE || buf[s] === TAB)) s++;
       if (s === end) {
@@ -414,6 +493,7 @@ export class PerfScriptParser {
       }
       // `-F` layouts right-align the comm with spaces: `     my worker 1 29901   632.433994: ...`
       if (c === SPACE) {
+        if (this.fastEvent(buf, s, end)) return;
         const ev = parseEventLine(buf.toString('latin1', s, end));
         if (ev && ev.tid !== null) {
           this.flush();
@@ -421,25 +501,32 @@ export class PerfScriptParser {
           return;
         }
       }
-      if (!this.open) {
+      if (!this.isOpen) {
         this.warn(this.lineNo, 'frame line outside a sample');
         return;
       }
-      const known = this.frameKeys.get(buf, s, end);
+      const known = this.frameKeys.get(buf, start, end);
       if (known >= 0) {
-        const ids = this.frameKeyIds[known];
-        this.pushIds(ids);
+        this.pushKey(known);
         return;
       }
       const ids = this.frameIds(buf.toString('latin1', s, end));
       if (ids) {
-        this.frameKeyIds[this.frameKeys.add(buf, s, end)] = ids;
+        const k = this.frameKeys.add(buf, start, end);
+        if (k >= this.frameKeyFirst.length) {
+          const bigger = new Int32Array(this.frameKeyFirst.length * 2);
+          bigger.set(this.frameKeyFirst);
+          this.frameKeyFirst = bigger;
+        }
+        this.frameKeyFirst[k] = ids.length === 1 ? ids[0] : -1;
+        this.frameKeyIds[k] = ids;
         this.pushIds(ids);
       }
       return;
     }
     if (c === HASH) return; // `--header` metadata
     this.flush(); // layouts without callchains have no blank line between samples
+    if (this.fastEvent(buf, start, end)) return;
     const text = buf.toString('latin1', start, end);
     const ev = parseEventLine(text);
     if (!ev || ev.tid === null) {
@@ -447,6 +534,97 @@ export class PerfScriptParser {
       return;
     }
     this.openEvent(ev);
+  }
+
+  /**
+   * Reads an event line [s, e) (from its first non-blank byte) without making
+   * strings, and opens its sample; false (nothing changed) when the line is
+   * for parseEventLine. It takes what parseEventLine would return: the first
+   * time token after the first token is the anchor; the bytes before it
+   * (comm, pid/tid, cpu) are parsed once per distinct prefix by
+   * parseEventLine and cached; after it, `[period] [event:]` and nothing else
+   * (an inline frame goes the slow way).
+   */
+  private fastEvent(buf: Buffer, s: number, e: number): boolean {
+    let i = s;
+    while (i < e && buf[i] !== SPACE && buf[i] !== TAB) i++;
+    let anchor = -1;
+    let anchorEnd = -1;
+    while (anchor < 0) {
+      while (i < e && (buf[i] === SPACE || buf[i] === TAB)) i++;
+      if (i >= e) return false;
+      const ts = i;
+      while (i < e && buf[i] !== SPACE && buf[i] !== TAB) i++;
+      const t = timeToken(buf, ts, i);
+      if (t < 0) return false;
+      if (t > 0) {
+        anchor = ts;
+        anchorEnd = i;
+      }
+    }
+    let p = this.prefixKeys.get(buf, s, anchor);
+    if (p < 0) {
+      const ev = parseEventLine(buf.toString('latin1', s, e));
+      p = this.prefixKeys.add(buf, s, anchor);
+      this.prefixes[p] = ev && ev.tid !== null && ev.sec !== null ? { comm: utf8(ev.comm), pid: ev.pid, tid: ev.tid } : null;
+    }
+    const prefix = this.prefixes[p];
+    if (!prefix) return false;
+    // After the time: [period] [event:]; a number is a period only when an event or the end follows.
+    let period: number | null = null;
+    let evS = -1;
+    let evE = -1;
+    while (i < e && (buf[i] === SPACE || buf[i] === TAB)) i++;
+    if (i < e) {
+      const t1 = i;
+      while (i < e && buf[i] !== SPACE && buf[i] !== TAB) i++;
+      const t1e = i;
+      while (i < e && (buf[i] === SPACE || buf[i] === TAB)) i++;
+      let t2 = -1;
+      let t2e = -1;
+      if (i < e) {
+        t2 = i;
+        while (i < e && buf[i] !== SPACE && buf[i] !== TAB) i++;
+        t2e = i;
+        while (i < e && (buf[i] === SPACE || buf[i] === TAB)) i++;
+      }
+      if (allDigits(buf, t1, t1e)) {
+        if (t1e - t1 > 15) return false;
+        if (t2 < 0) period = digitsValue(buf, t1, t1e);
+        else if (isEventToken(buf, t2, t2e) && i === e) {
+          period = digitsValue(buf, t1, t1e);
+          evS = t2;
+          evE = t2e - 1;
+        } else return false;
+      } else if (isEventToken(buf, t1, t1e) && t2 < 0) {
+        evS = t1;
+        evE = t1e - 1;
+      } else return false;
+    }
+    let dot = anchor;
+    while (buf[dot] !== 46) dot++;
+    this.flush();
+    this.isOpen = true;
+    this.openComm = prefix.comm;
+    this.openPid = prefix.pid;
+    this.openTid = prefix.tid;
+    this.openSec = digitsValue(buf, anchor, dot);
+    this.openNsec = digitsValue(buf, dot + 1, anchorEnd - 1) * 10 ** (9 - (anchorEnd - 1 - (dot + 1)));
+    this.openPeriod = period;
+    this.openEventName = evS < 0 ? null : this.eventString(buf, evS, evE);
+    this.openLine = this.lineNo;
+    this.depth = 0;
+    return true;
+  }
+
+  /** The event name in bytes [s, e), reusing the last string when the bytes repeat. */
+  private eventString(buf: Buffer, s: number, e: number): string {
+    const last = this.eventBytes;
+    if (last.length !== e - s || last.compare(buf, s, e) !== 0) {
+      this.eventBytes = Buffer.from(buf.subarray(s, e));
+      this.eventName = buf.toString('latin1', s, e);
+    }
+    return this.eventName;
   }
 
   /** Parses a frame seen for the first time into frame ids (resolved); null (and a warning) when malformed. */
@@ -471,12 +649,22 @@ export class PerfScriptParser {
     this.prevNodes = m;
   }
 
+  private growStack(more: number): void {
+    const bigger = new Int32Array(Math.max(this.stack.length * 2, this.depth + more));
+    bigger.set(this.stack);
+    this.stack = bigger;
+  }
+
+  private pushKey(k: number): void {
+    const id = this.frameKeyFirst[k];
+    if (id >= 0) {
+      if (this.depth === this.stack.length) this.growStack(1);
+      this.stack[this.depth++] = id;
+    } else this.pushIds(this.frameKeyIds[k]);
+  }
+
   private pushIds(ids: number[]): void {
-    if (this.depth + ids.length > this.stack.length) {
-      const bigger = new Int32Array(Math.max(this.stack.length * 2, this.depth + ids.length));
-      bigger.set(this.stack);
-      this.stack = bigger;
-    }
+    if (this.depth + ids.length > this.stack.length) this.growStack(ids.length);
     for (let i = 0; i < ids.length; i++) this.stack[this.depth++] = ids[i];
   }
 
@@ -491,8 +679,14 @@ export class PerfScriptParser {
   }
 
   private openEvent(ev: EventLine): void {
-    ev.comm = utf8(ev.comm);
-    this.open = ev;
+    this.isOpen = true;
+    this.openComm = utf8(ev.comm);
+    this.openPid = ev.pid;
+    this.openTid = ev.tid!;
+    this.openSec = ev.sec;
+    this.openNsec = ev.nsec;
+    this.openPeriod = ev.period;
+    this.openEventName = ev.event;
     this.openLine = this.lineNo;
     this.depth = 0;
     if (ev.inlineFrame !== null) this.addInlineFrame(ev.inlineFrame);
@@ -500,9 +694,8 @@ export class PerfScriptParser {
 
   /** Closes the open sample, if any, and adds it to the profile. */
   private flush(): void {
-    const ev = this.open;
-    if (!ev) return;
-    this.open = null;
+    if (!this.isOpen) return;
+    this.isOpen = false;
     let node = 0;
     // Walk the trie from the outermost frame. Samples in a row mostly share
     // their outer frames, so reuse the previous sample's nodes while the
@@ -522,16 +715,16 @@ export class PerfScriptParser {
     }
     this.prevDepth = n;
     this.depth = 0;
-    if (ev.event !== null && this.builderEvent === null) this.builderEvent = ev.event;
-    let pid = ev.pid;
+    if (this.openEventName !== null && this.builderEvent === null) this.builderEvent = this.openEventName;
+    let pid = this.openPid;
     if (pid === null) {
-      pid = ev.tid!;
+      pid = this.openTid;
       if (!this.warnedNoPid) {
         this.warnedNoPid = true;
         this.warn(this.openLine, 'no pid column (perf script -F +pid adds it): the tid stands in for the pid, so threads of one process are not joined');
       }
     } else this.hadPid = true;
-    let period = ev.period;
+    let period = this.openPeriod;
     if (period === null) {
       period = this.o.defaultPeriod;
       if (!this.warnedNoPeriod) {
@@ -540,16 +733,17 @@ export class PerfScriptParser {
       }
     } else this.hadPeriod = true;
     let t: number | null = null;
-    if (ev.sec !== null) {
+    const sec = this.openSec;
+    if (sec !== null) {
       this.hadTime = true;
       if (!this.clockSet) {
-        this.clockSec = ev.sec;
-        this.clockNsec = ev.nsec;
+        this.clockSec = sec;
+        this.clockNsec = this.openNsec;
         this.clockSet = true;
       }
-      t = (ev.sec - this.clockSec) * 1e9 + (ev.nsec - this.clockNsec);
+      t = (sec - this.clockSec) * 1e9 + (this.openNsec - this.clockNsec);
     }
-    this.b.addSample(node, pid, ev.tid!, ev.comm, period, t);
+    this.b.addSample(node, pid, this.openTid, this.openComm, period, t);
   }
 }
 
@@ -595,8 +789,42 @@ export async function parsePerfScript(input: Input, opts: Partial<PerfScriptOpti
 /** Parses a file (`-` for stdin), gzip'd or not. */
 export async function parsePerfScriptFile(file: string, opts: Partial<PerfScriptOptions> = {}): Promise<PerfScriptResult> {
   const chunkSize = opts.chunkSize ?? DEFAULT_PERF_SCRIPT_OPTIONS.chunkSize;
+  const named = { ...opts, entry: opts.entry ?? (file === '-' ? 'stdin' : file) };
+  if (file !== '-') {
+    const plain = await parsePlainFile(file, chunkSize, named);
+    if (plain) return plain;
+  }
   const input = file === '-' ? process.stdin : fileInput(file, Math.max(64, Math.min(chunkSize, 1 << 20)));
-  return parsePerfScript(input, { ...opts, entry: opts.entry ?? (file === '-' ? 'stdin' : file) });
+  return parsePerfScript(input, named);
+}
+
+/**
+ * A plain (not gzip'd) file, read into one reused buffer: no allocation per
+ * chunk, so memory stays flat whatever the file size. null when the file is gzip'd.
+ */
+async function parsePlainFile(file: string, chunkSize: number, opts: Partial<PerfScriptOptions>): Promise<PerfScriptResult | null> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(file, 'r');
+  } catch (e) {
+    throw new GbpError('io', `${opts.entry}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: opts.entry });
+  }
+  try {
+    const buf = Buffer.allocUnsafe(Math.max(2, chunkSize));
+    const p = new PerfScriptParser(opts);
+    for (let first = true; ; first = false) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (first && bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return null;
+      if (bytesRead === 0) break;
+      p.push(buf.subarray(0, bytesRead));
+    }
+    return p.end();
+  } catch (e) {
+    if (e instanceof GbpError) throw e;
+    throw new GbpError('io', `${opts.entry}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: opts.entry });
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The input's bytes, gunzip'd when they start with the gzip magic. */

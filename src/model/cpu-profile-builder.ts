@@ -27,10 +27,19 @@ export class CpuProfileBuilder {
   private readonly frameIds = new Map<string, number>();
   private stackFrame: number[] = [-1];
   private stackParent: number[] = [-1];
-  private table = new Int32Array(1 << 16).fill(EMPTY); // node ids; key is (parent, frame) of that node
+  // 4 ints per slot: node id (EMPTY when free), its parent, its frame, unused:
+  // a probe compares the key in the same cache line as the id.
+  private table = new Int32Array(4 << 16).fill(EMPTY);
   private tableMask = (1 << 16) - 1;
   private readonly groups: SampleGroup[] = [];
-  private readonly groupIds = new Map<string, number>();
+  // Groups in an open-addressing table keyed by (leaf, pid, tid, comm id): no string key per sample.
+  private groupTable = new Int32Array(1 << 12).fill(EMPTY);
+  private readonly commIds = new Map<string, number>();
+  private groupComm: number[] = [];
+  private lastComm = '';
+  private lastCommId = -1;
+  private lastPid = NaN;
+  private lastSeries: Float64Array | undefined;
   private readonly timeline = new Map<number, Float64Array>();
   private bucketNs: number;
   private readonly maxBuckets: number;
@@ -64,27 +73,43 @@ export class CpuProfileBuilder {
     let h = (Math.imul(parent, 0x9e3779b1) ^ Math.imul(frame, 0x85ebca77)) & mask;
     const table = this.table;
     for (;;) {
-      const n = table[h];
+      const at = h << 2;
+      const n = table[at];
       if (n === EMPTY) break;
-      if (this.stackParent[n] === parent && this.stackFrame[n] === frame) return n;
+      if (table[at + 1] === parent && table[at + 2] === frame) return n;
       h = (h + 1) & mask;
     }
     const node = this.stackFrame.length;
     this.stackFrame.push(frame);
     this.stackParent.push(parent);
-    table[h] = node;
+    const at = h << 2;
+    table[at] = node;
+    table[at + 1] = parent;
+    table[at + 2] = frame;
     if (node * 2 > mask) this.grow();
     return node;
   }
 
   /** Adds `count` samples ending at trie node `leaf`; `t` is build-relative ns or null. */
   addSample(leaf: number, pid: number, tid: number, comm: string, period: number, t: number | null, count = 1): void {
-    const key = `${leaf}\0${pid}\0${tid}\0${comm}`;
-    let g = this.groupIds.get(key);
-    if (g === undefined) {
+    const c = comm === this.lastComm && this.lastCommId >= 0 ? this.lastCommId : this.commId(comm);
+    const table = this.groupTable;
+    const mask = table.length - 1;
+    let h = groupHash(leaf, pid, tid, c) & mask;
+    let g: number;
+    for (;;) {
+      g = table[h];
+      if (g === EMPTY) break;
+      const grp = this.groups[g];
+      if (grp.stack === leaf && grp.pid === pid && grp.tid === tid && this.groupComm[g] === c) break;
+      h = (h + 1) & mask;
+    }
+    if (g === EMPTY) {
       g = this.groups.length;
       this.groups.push({ stack: leaf, pid, tid, comm, count: 0, period: 0 });
-      this.groupIds.set(key, g);
+      this.groupComm.push(c);
+      table[h] = g;
+      if (this.groups.length * 2 > table.length) this.growGroups();
     }
     const grp = this.groups[g];
     grp.count += count;
@@ -92,6 +117,29 @@ export class CpuProfileBuilder {
     this.totalSamples += count;
     this.totalPeriod += period;
     if (t !== null) this.addToTimeline(pid, t < 0 ? 0 : t, count);
+  }
+
+  private commId(comm: string): number {
+    let id = this.commIds.get(comm);
+    if (id === undefined) {
+      id = this.commIds.size;
+      this.commIds.set(comm, id);
+    }
+    this.lastComm = comm;
+    this.lastCommId = id;
+    return id;
+  }
+
+  private growGroups(): void {
+    const table = new Int32Array(this.groupTable.length * 2).fill(EMPTY);
+    const mask = table.length - 1;
+    for (let g = 0; g < this.groups.length; g++) {
+      const grp = this.groups[g];
+      let h = groupHash(grp.stack, grp.pid, grp.tid, this.groupComm[g]) & mask;
+      while (table[h] !== EMPTY) h = (h + 1) & mask;
+      table[h] = g;
+    }
+    this.groupTable = table;
   }
 
   get sampleCount(): number {
@@ -113,13 +161,17 @@ export class CpuProfileBuilder {
   }
 
   private grow(): void {
-    const size = this.table.length * 2;
-    const table = new Int32Array(size).fill(EMPTY);
-    const mask = size - 1;
+    const slots = (this.tableMask + 1) * 2;
+    const table = new Int32Array(slots * 4).fill(EMPTY);
+    const mask = slots - 1;
     for (let n = 1; n < this.stackFrame.length; n++) {
-      let h = (Math.imul(this.stackParent[n], 0x9e3779b1) ^ Math.imul(this.stackFrame[n], 0x85ebca77)) & mask;
-      while (table[h] !== EMPTY) h = (h + 1) & mask;
-      table[h] = n;
+      const parent = this.stackParent[n];
+      const frame = this.stackFrame[n];
+      let h = (Math.imul(parent, 0x9e3779b1) ^ Math.imul(frame, 0x85ebca77)) & mask;
+      while (table[h << 2] !== EMPTY) h = (h + 1) & mask;
+      table[h << 2] = n;
+      table[(h << 2) + 1] = parent;
+      table[(h << 2) + 2] = frame;
     }
     this.table = table;
     this.tableMask = mask;
@@ -131,23 +183,34 @@ export class CpuProfileBuilder {
       this.coarsen();
       b = Math.floor(t / this.bucketNs);
     }
-    let series = this.timeline.get(pid);
+    let series = pid === this.lastPid ? this.lastSeries : this.timeline.get(pid);
     if (!series || series.length <= b) {
       const grown = new Float64Array(Math.min(this.maxBuckets, Math.max(b + 1, (series?.length ?? 0) * 2, 16)));
       if (series) grown.set(series);
       series = grown;
       this.timeline.set(pid, series);
     }
+    this.lastPid = pid;
+    this.lastSeries = series;
     series[b] += count;
   }
 
   /** Doubles the bucket width so a long build never needs more than maxBuckets per pid. */
   private coarsen(): void {
     this.bucketNs *= 2;
+    this.lastPid = NaN;
     for (const [pid, s] of this.timeline) {
       const half = new Float64Array(Math.max(1, Math.ceil(s.length / 2)));
       for (let i = 0; i < s.length; i++) half[i >> 1] += s[i];
       this.timeline.set(pid, half);
     }
   }
+}
+
+/** Hash of a group's key; pids and tids beyond 2^31 only lose hash bits, the comparison stays exact. */
+function groupHash(leaf: number, pid: number, tid: number, comm: number): number {
+  let h = Math.imul(leaf, 0x9e3779b1) ^ Math.imul(pid | 0, 0x85ebca77);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) ^ Math.imul(tid | 0, 0xc2b2ae3d) ^ comm;
+  h ^= h >>> 13;
+  return Math.imul(h, 0x27d4eb2f) ^ (h >>> 16);
 }
