@@ -6,7 +6,6 @@ import { LIST_FIELDS, planGoCommand, quoteField, splitQuoted } from '../src/capt
 import { epochRealtimeToNs, isVersionProbe, parseRunFile } from '../src/capture/shim.ts';
 
 const base = { cwd: '/w', goflags: '', shimPath: '/t/gbp-toolexec', outDir: '/t/spool' };
-const BENCH = '-bench=/t/spool/compile-bench.txt';
 
 test('splitQuoted follows cmd/internal/quoted: blanks split, quotes group', () => {
   assert.deepEqual(splitQuoted(` a  'b c' "d'e" f `), ['a', 'b c', "d'e", 'f']);
@@ -15,26 +14,26 @@ test('splitQuoted follows cmd/internal/quoted: blanks split, quotes group', () =
   for (const s of ['plain', 'with space', "it's", '']) assert.deepEqual(splitQuoted(quoteField(s)), [s]);
 });
 
-test('our flags go first, the user gcflags get -bench appended in place, packages stay last', () => {
+test('our flags go first, the user gcflags stay as given (no -bench: go would hash it into cache keys), packages stay last', () => {
   const p = planGoCommand({ ...base, argv: ['/go', 'build', '-a', '-gcflags', 'all=-N -l', '-o', 'out', './...'] });
   assert.deepEqual(p.effectiveArgv, [
     '/go', 'build',
     '-toolexec=/t/gbp-toolexec',
     '-debug-actiongraph=/t/spool/actiongraph.json',
     '-debug-trace=/t/spool/trace.json',
-    `-gcflags=all=${BENCH}`,
     '-a',
-    `-gcflags=all=-N -l ${BENCH}`,
+    '-gcflags', 'all=-N -l',
     '-o', 'out',
     './...',
   ]);
-  assert.deepEqual(p.listArgv, ['/go', 'list', '-e', `-json=${LIST_FIELDS}`, '-deps', '-gcflags=all=-N -l', './...']);
+  assert.deepEqual(p.listArgv, ['/go', 'list', '-e', `-json=${LIST_FIELDS}`, '-deps', '-gcflags', 'all=-N -l', './...']);
   assert.deepEqual(p.packages, ['./...']);
+  assert.equal(p.benchFile, '/t/spool/compile-bench.txt', 'the shim adds -bench=benchFile per compile');
 });
 
-test('GOFLAGS -gcflags are re-added after ours (the last matching value wins), -toolexec chained', () => {
+test('GOFLAGS are left to go (no -gcflags of ours), a GOFLAGS -toolexec is chained', () => {
   const p = planGoCommand({ ...base, goflags: '-gcflags=example.com/x=-m -toolexec=/usr/bin/env', argv: ['go', 'install', './cmd/x'] });
-  assert.ok(p.effectiveArgv.indexOf(`-gcflags=example.com/x=-m ${BENCH}`) > p.effectiveArgv.indexOf(`-gcflags=all=${BENCH}`));
+  assert.ok(!p.effectiveArgv.some((a) => a.startsWith('-gcflags')), 'GOFLAGS -gcflags reach go through the environment, untouched');
   assert.equal(p.effectiveArgv[2], '-toolexec=/t/gbp-toolexec /usr/bin/env');
   assert.deepEqual(p.userToolexec, ['/usr/bin/env']);
 });
@@ -51,7 +50,7 @@ test('-C leads, user -debug-actiongraph is read from where the user asked, go te
   assert.deepEqual(p.effectiveArgv.slice(0, 3), ['go', 'test', '-C=sub']);
   assert.equal(p.actionGraphFile, '/w/sub/ag.json');
   assert.ok(!p.effectiveArgv.some((a) => a.startsWith('-debug-actiongraph=/t/')));
-  assert.ok(p.effectiveArgv.includes(`-gcflags=-N ${BENCH}`));
+  assert.ok(p.effectiveArgv.includes('-gcflags=-N'));
   assert.deepEqual(p.effectiveArgv.slice(-2), ['-args', '-gcflags=not-ours'], 'flags for the test binary are not touched');
   assert.deepEqual(p.listArgv, ['go', 'list', '-C=sub', '-e', `-json=${LIST_FIELDS}`, '-deps', '-test', '-gcflags=-N', './pkg']);
   assert.equal(p.dir, '/w/sub');

@@ -86,19 +86,25 @@ test('go build -a of a small module: every built package compiled, pids sampled,
     }
 
     // User flags kept: the user's toolexec saw every tool run, and both -gcflags
-    // values (GOFLAGS and argv) reached their packages together with our -bench.
+    // values (GOFLAGS and argv) reached their packages; our -bench is added by
+    // the shim per compile, so go's own argv (the record) does not carry it.
     const userLines = readFileSync(userLog, 'utf8').trim().split('\n');
     assert.equal(userLines.length, recs.length);
     assert.deepEqual(m.collectors.toolexec.chainedTo, [userExec]);
     const argvOf = (ip: string) => ran.find((x) => x.tool === 'compile' && x.importPath === ip)!.argv;
-    assert.ok(argvOf('example.com/tm/a').includes('-l') && argvOf('example.com/tm/a').some((a) => a.startsWith('-bench=')));
-    assert.ok(argvOf('example.com/tm/b').includes('-N') && argvOf('example.com/tm/b').some((a) => a.startsWith('-bench=')));
+    assert.ok(argvOf('example.com/tm/a').includes('-l') && !argvOf('example.com/tm/a').some((a) => a.startsWith('-bench')));
+    assert.ok(argvOf('example.com/tm/b').includes('-N'));
+    assert.ok(!m.build.effectiveArgv.some((a) => a.includes('-bench')), 'no -bench in -gcflags: it would change go cache keys');
     const bench = readFileSync(b.file(ENTRY.compileBench), 'utf8');
     // Lines are keyed by compile's -p (a main package is `main`): "BenchmarkCompile:example.com/tm/b:fe:init ..."
     for (const x of ran.filter((r) => r.tool === 'compile')) {
       const p = x.argv[x.argv.indexOf('-p') + 1];
       assert.ok(bench.includes(`BenchmarkCompile:${p}:`), `phase timings for ${x.importPath}`);
     }
+
+    // The collector reports its own CPU (gbp, and the C sampler when it ran).
+    assert.ok((m.overhead?.gbpUserNs ?? 0) > 0);
+    if (m.collectors.proc.sampler === 'c') assert.ok((m.overhead?.samplerUserNs ?? 0) + (m.overhead?.samplerSysNs ?? 0) > 0);
 
     // Every tool that lived more than two sampling intervals has /proc samples.
     const procPids = procFramePids(b.file(ENTRY.proc));
@@ -156,6 +162,44 @@ test('a failed build: gbp exits with the build code, bundle complete and records
     }
   } finally {
     await fsp.rm(path.join(mod, 'b', 'broken.go'));
+  }
+});
+
+test('a warm cache stays warm under capture; the bash shim and the JavaScript sampler record timings and /proc too', async () => {
+  const cache = path.join(work, 'cache-warm');
+  const env = goEnv(cache, { GBP_SHIM: 'bash', GBP_SAMPLER: 'js' });
+  const plain = spawnSync('go', ['build', './...'], { cwd: mod, env, encoding: 'utf8' });
+  assert.equal(plain.status, 0, plain.stderr);
+  // Same build again, captured: go must find everything in its cache (our
+  // flags must not change its cache keys), so no compile runs at all.
+  const warm = path.join(work, 'warm.gbp.tgz');
+  let r = await gbp(['capture', '-o', warm, '--perf', 'off', '--', 'go', 'build', './...'], { cwd: mod, env });
+  assert.equal(r.code, 0, r.stderr);
+  let b = await openBundle(warm);
+  try {
+    assert.deepEqual(records(b).filter((x) => !x.probe && x.tool === 'compile').map((x) => x.importPath), [], 'a captured build recompiled cached packages');
+    assert.equal(b.manifest.collectors.compileBench.status, 'skipped');
+  } finally {
+    await b.close();
+  }
+  // -a: everything compiles, through the bash shim, which adds -bench itself.
+  const cold = path.join(work, 'cold.gbp.tgz');
+  r = await gbp(['capture', '-o', cold, '--perf', 'off', '--', 'go', 'build', '-a', './...'], { cwd: mod, env });
+  assert.equal(r.code, 0, r.stderr);
+  b = await openBundle(cold);
+  try {
+    const m = b.manifest;
+    assert.equal(m.collectors.toolexec.shim, 'bash');
+    assert.equal(m.collectors.proc.sampler, 'js');
+    assert.equal(m.overhead?.samplerUserNs, null, 'the JavaScript sampler runs inside gbp');
+    const compiles = records(b).filter((x) => !x.probe && x.tool === 'compile');
+    assert.ok(compiles.length >= 5);
+    const bench = readFileSync(b.file(ENTRY.compileBench), 'utf8');
+    for (const x of compiles) assert.ok(bench.includes(`BenchmarkCompile:${x.argv[x.argv.indexOf('-p') + 1]}:`), `phase timings for ${x.importPath}`);
+    const procPids = procFramePids(b.file(ENTRY.proc));
+    assert.ok(procPids.size >= 2 && Number(m.collectors.proc.frames) > 0, 'the JavaScript sampler wrote frames');
+  } finally {
+    await b.close();
   }
 });
 

@@ -83,6 +83,12 @@ export interface Manifest {
    */
   perf: { event: string | null; frequency: number | null; clock?: string | null };
   collectors: Record<string, CollectorInfo>;
+  /**
+   * The collector's own CPU while it ran (gbp itself and its C /proc sampler;
+   * not the shim, whose cost sits inside the go command's children), so a
+   * reader can judge what capturing cost the build.
+   */
+  overhead?: { gbpUserNs: number; gbpSysNs: number; samplerUserNs: number | null; samplerSysNs: number | null };
 }
 
 /**

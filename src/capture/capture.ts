@@ -19,6 +19,7 @@ import { findOnPath, perfBuildIds, perfRecordArgv, perfScriptGz, probePerf, PERF
 import { startProcSampler } from './proc-sampler.ts';
 import { collectRuns, EVENTS_FILE, writeShim } from './shim.ts';
 import { compiledShim } from './shim-c.ts';
+import { compiledSampler } from './sampler-c.ts';
 import { sampledOffsets, writeSidecars } from './symbols.ts';
 
 /** What to capture and how: the go command, output path, perf and /proc settings. */
@@ -104,6 +105,7 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
   if (!goBin) throw new GbpError('capture', `${o.argv[0]}: command not found (is Go installed and on PATH?)`);
   if (!Number.isInteger(o.intervalMs) || o.intervalMs < 1) throw new GbpError('usage', `--interval must be a positive number of milliseconds, got ${o.intervalMs}`);
 
+  const cpuAtStart = process.cpuUsage();
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'gbp-capture-'));
   const runDir = path.join(tmp, 'run');
   const spool = path.join(tmp, 'spool');
@@ -130,7 +132,7 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
     const shim = cShim ?? (await writeShim(tmp));
     const plan = planGoCommand({ argv: [goBin, ...o.argv.slice(1)], cwd: o.cwd, goflags: o.env.GOFLAGS ?? '', shimPath: shim, outDir: spool });
     if (!existsSync(plan.dir)) throw new GbpError('capture', `${plan.dir}: no such directory (from -C)`);
-    const env: NodeJS.ProcessEnv = { ...o.env, GBP_RUNDIR: runDir, GBP_CHAIN_N: String(plan.userToolexec.length) };
+    const env: NodeJS.ProcessEnv = { ...o.env, GBP_RUNDIR: runDir, GBP_CHAIN_N: String(plan.userToolexec.length), GBP_BENCH: plan.benchFile };
     const perfData = path.join(spool, 'perf.data');
     const argv = perf ? [...perfRecordArgv(perf.perf!, perf.event!, o.perfFrequency, perfData), ...plan.effectiveArgv] : plan.effectiveArgv;
 
@@ -139,7 +141,10 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
     // must end the capture with a clear error, never a silently short entry.
     let spoolError: unknown = null;
     const onSpoolError = (e: unknown) => (spoolError ??= e);
+    // The C sampler when a compiler is here (a tenth of the CPU), else JavaScript; GBP_SAMPLER=js forces it.
+    const nativeSampler = o.env.GBP_SAMPLER === 'js' ? null : compiledSampler(tmp, o.env);
     const sampler = startProcSampler({
+      native: nativeSampler ? { bin: nativeSampler, monoToEpochNs: offset } : undefined,
       spoolFile: path.join(spool, 'proc.txt'),
       eventsFile: path.join(runDir, EVENTS_FILE),
       intervalMs: o.intervalMs,
@@ -171,20 +176,25 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
     const rootTimer = findRoot(build, !!perf, (pid) => sampler.setRoot(pid));
     const progressTimer = hooks.progress ? setInterval(() => hooks.progress!(progress), 200) : null;
 
+    // The side commands run at the lowest CPU priority: they take the cores
+    // only when the build leaves them idle, so they do not slow it down.
+    // (`nice` sets it before exec, so every thread of the Go program has it.)
     const sideEnv = o.env;
-    const goList = runTo([goBin, ...plan.listArgv.slice(1)], plan.dir, sideEnv, path.join(spool, 'list.json'), onSpoolError).then(async (r) => {
+    const nice = findOnPath('nice', o.env.PATH ?? '');
+    const low = (cmd: string[]) => (nice ? [nice, '-n', '19', ...cmd] : cmd);
+    const goList = runTo(low([goBin, ...plan.listArgv.slice(1)]), plan.dir, sideEnv, path.join(spool, 'list.json'), onSpoolError).then(async (r) => {
       progress.packagesTotal = await countListPackages(path.join(spool, 'list.json')).catch(() => null);
       return r;
     });
-    const goVersion = runTo([goBin, 'version'], plan.dir, sideEnv, path.join(spool, 'version.txt'), onSpoolError);
-    const goEnv = runTo([goBin, 'env', '-json'], plan.dir, sideEnv, path.join(spool, 'env.json'), onSpoolError);
+    const goVersion = runTo(low([goBin, 'version']), plan.dir, sideEnv, path.join(spool, 'version.txt'), onSpoolError);
+    const goEnv = runTo(low([goBin, 'env', '-json']), plan.dir, sideEnv, path.join(spool, 'env.json'), onSpoolError);
 
     const ex = await exited;
     const endHr = process.hrtime.bigint();
     const endNs = now();
     clearInterval(rootTimer);
     if (progressTimer) clearInterval(progressTimer);
-    const sampled = sampler.stop();
+    const sampled = await sampler.stop();
     await Promise.all([stdoutDone, stderrDone]);
     if (ex.error) throw new GbpError('capture', `${argv[0]}: cannot run the build: ${ex.error.message}`);
 
@@ -224,7 +234,7 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
       throw spoolFailure(tmp, e);
     });
     add('toolexec', ENTRY.toolexec, toolexecFile, { status: 'ok', records: runs.length, shim: cShim ? 'c' : 'bash', ...(plan.userToolexec.length ? { chainedTo: plan.userToolexec } : {}) });
-    add('proc', ENTRY.proc, path.join(spool, 'proc.txt'), { status: 'ok', intervalMs: o.intervalMs, ticks: sampled.samples, frames: sampled.frames, pids: sampled.pids });
+    add('proc', ENTRY.proc, path.join(spool, 'proc.txt'), { status: sampled.failure ? 'failed' : 'ok', ...(sampled.failure ? { reason: sampled.failure } : {}), intervalMs: o.intervalMs, ticks: sampled.samples, frames: sampled.frames, pids: sampled.pids, sampler: nativeSampler ? 'c' : 'js' });
 
     if (perf) {
       if (existsSync(perfData) && statSync(perfData).size > 0) {
@@ -263,6 +273,7 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
     } catch {
       /* go env failed: the manifest says so through an empty env */
     }
+    const cpu = process.cpuUsage(cpuAtStart);
     const manifest: Manifest = {
       format: { name: FORMAT_NAME, version: FORMAT_VERSION },
       toolkit: { name: 'go-build-profiler', version: TOOLKIT_VERSION },
@@ -283,6 +294,7 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
       },
       perf: { event: perf && collectors.perf?.status === 'ok' ? perf.event : null, frequency: perf ? o.perfFrequency : null, clock: perf ? PERF_CLOCK : null },
       collectors,
+      overhead: { gbpUserNs: Math.round(cpu.user * 1000), gbpSysNs: Math.round(cpu.system * 1000), samplerUserNs: sampled.cpu?.userNs ?? null, samplerSysNs: sampled.cpu?.sysNs ?? null },
     };
 
     await writer.addBuffer(ENTRY.manifest, JSON.stringify(manifest, null, 2) + '\n');
@@ -363,3 +375,4 @@ async function writeLines(file: string, lines: string[]): Promise<void> {
 function firstLine(s: string): string {
   return (s.trim().split('\n')[0] ?? '').slice(0, 300);
 }
+

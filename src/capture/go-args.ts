@@ -1,10 +1,10 @@
 // Rewrites the user's `go build|install|test ...` command line so the build
 // also writes what we collect, without dropping anything the user asked for:
 //   - `-toolexec` runs our shim, chained in front of the user's own toolexec;
-//   - `-gcflags`: go keeps every -gcflags value and, per package, the *last*
-//     matching one wins (cmd/go/internal/load.PerPackageFlag.For). So we add
-//     `all=-bench=FILE` first and then append `-bench=FILE` to every user value
-//     (from GOFLAGS and argv), which keeps theirs and ours in the winning one;
+//   - `-gcflags` stay the user's own: the compiler's `-bench=FILE` is added by
+//     the shim to each compile run instead, because go hashes -gcflags into
+//     its cache keys (a captured build would rebuild everything the user has
+//     cached), while a pass-through toolexec leaves them unchanged;
 //   - `-debug-actiongraph` / `-debug-trace`: reused when the user passes them.
 // It also derives the matching `go list -e -json -deps` command.
 import path from 'node:path';
@@ -129,16 +129,11 @@ export function planGoCommand(inp: PlanInputs): GoPlan {
   let userToolexecRaw: string | null = null;
   let userActionGraph = false;
   let userTrace = false;
-  const bench = `-bench=${benchFile}`;
-  const withBench = (v: string) => (v.trim() === '' ? quoteField(bench) : `${v} ${quoteField(bench)}`);
 
-  // GOFLAGS applies before the command line; a -gcflags there needs our -bench too.
-  const goflagGcflags: string[] = [];
+  // A -toolexec in GOFLAGS is the user's too: ours replaces it on the command line, chained.
   for (const f of splitQuoted(inp.goflags)) {
     const m = /^--?([^=]+)(?:=([\s\S]*))?$/.exec(f);
-    if (!m) continue;
-    if (m[1] === 'gcflags' && m[2] !== undefined) goflagGcflags.push(`-gcflags=${withBench(m[2])}`);
-    if (m[1] === 'toolexec' && m[2] !== undefined) userToolexecRaw = m[2];
+    if (m && m[1] === 'toolexec' && m[2] !== undefined) userToolexecRaw = m[2];
   }
 
   const kept: string[] = [];
@@ -173,11 +168,6 @@ export function planGoCommand(inp: PlanInputs): GoPlan {
         userToolexecRaw = f.value ?? '';
         take();
         continue; // replaced by ours, chained
-      case 'gcflags':
-        kept.push(`-gcflags=${withBench(f.value ?? '')}`);
-        list.push(`-gcflags=${f.value ?? ''}`);
-        take();
-        continue;
       case 'debug-actiongraph':
         userActionGraph = true;
         actionGraphFile = path.resolve(cDir ? path.resolve(cwd, cDir) : cwd, f.value ?? '');
@@ -201,7 +191,6 @@ export function planGoCommand(inp: PlanInputs): GoPlan {
   const ours = [`-toolexec=${toolexec}`];
   if (!userActionGraph) ours.push(`-debug-actiongraph=${actionGraphFile}`);
   if (!userTrace) ours.push(`-debug-trace=${traceFile}`);
-  ours.push(`-gcflags=all=${quoteField(bench)}`, ...goflagGcflags);
   const lead = cDir !== null ? [`-C=${cDir}`] : [];
   const listPkgs = packages.length ? packages : [];
   return {

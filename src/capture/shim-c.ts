@@ -5,12 +5,8 @@
 // events lines as the bash shim (see shim.ts); only the end record's last
 // field differs: "R <user_ns> <sys_ns> <maxrss_kb>" instead of bash `times`.
 // Compiled once per source version into the user's cache folder.
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { findOnPath } from './perf.ts';
+// Both shims add `-bench=$GBP_BENCH` to real compile runs (see withbench).
+import { compileCached } from './cc-cache.ts';
 
 export const SHIM_C_SOURCE = String.raw`// gbp toolexec shim (C), compiled by gbp capture. argv: shim [user toolexec...] tool args...
 #define _GNU_SOURCE
@@ -52,6 +48,28 @@ static void appendline(const char *file, const char *line) {
 
 static void onsig(int s) { (void)s; } /* outlive an interrupt to write the end record */
 
+/* A real compile run gets -bench=$GBP_BENCH as its first flag: the phase
+   timings, added here rather than through -gcflags because go hashes
+   -gcflags into its cache keys and would rebuild what the user has cached. */
+static char **withbench(int argc, char **argv, int chain, const char *tool) {
+  const char *bench = getenv("GBP_BENCH");
+  const char *slash = strrchr(tool, '/');
+  int nargs = argc - (2 + chain);
+  if (!bench || !*bench || strcmp(slash ? slash + 1 : tool, "compile") != 0 || nargs < 1) return argv + 1;
+  const char *a = argv[2 + chain];
+  if (nargs == 1 && (strcmp(a, "-V") == 0 || strcmp(a, "-V=full") == 0)) return argv + 1; /* version probe */
+  char **nv = malloc((size_t)(argc + 1) * sizeof *nv);
+  char *flag = malloc(strlen(bench) + 8);
+  if (!nv || !flag) return argv + 1;
+  sprintf(flag, "-bench=%s", bench);
+  int k = 0;
+  for (int i = 1; i <= 1 + chain; i++) nv[k++] = argv[i];
+  nv[k++] = flag;
+  for (int i = 2 + chain; i < argc; i++) nv[k++] = argv[i];
+  nv[k] = NULL;
+  return nv;
+}
+
 int main(int argc, char **argv) {
   const char *dir = getenv("GBP_RUNDIR");
   const char *ip = getenv("TOOLEXEC_IMPORTPATH");
@@ -90,7 +108,7 @@ int main(int argc, char **argv) {
     }
     snprintf(line, sizeof line, "S %ld %s %s %s\n", (long)getppid(), pid, tool, ip);
     appendline(events, line);
-    execvp(argv[1], argv + 1);
+    execvp(argv[1], withbench(argc, argv, chain, tool));
     fprintf(stderr, "gbp-toolexec: exec %s: %s\n", argv[1], strerror(errno));
     _exit(127);
   }
@@ -121,45 +139,7 @@ int main(int argc, char **argv) {
 }
 `;
 
-/**
- * Path of a compiled C shim (cached per source version under the user's cache
- * folder, else in `tmp`), or null when no C compiler works here.
- */
+/** Path of the compiled C shim (see compileCached), or null when no C compiler works here. */
 export function compiledShim(tmp: string, env: NodeJS.ProcessEnv): string | null {
-  const cc = findOnPath('cc', env.PATH ?? '') ?? findOnPath('gcc', env.PATH ?? '');
-  if (!cc) return null;
-  const hash = createHash('sha256').update(`${process.platform} ${process.arch}\n${SHIM_C_SOURCE}`).digest('hex').slice(0, 12);
-  const cacheRoot = env.XDG_CACHE_HOME || (env.HOME ? path.join(env.HOME, '.cache') : os.tmpdir());
-  const cached = path.join(cacheRoot, 'go-build-profiler', `gbp-toolexec-${hash}`, 'gbp-toolexec');
-  try {
-    accessSync(cached, constants.X_OK);
-    return cached;
-  } catch {
-    /* build it */
-  }
-  const build = (dir: string): string | null => {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'gbp-toolexec.c'), SHIM_C_SOURCE);
-    const bin = path.join(dir, 'gbp-toolexec');
-    const r = spawnSync(cc, ['-O2', '-o', bin, path.join(dir, 'gbp-toolexec.c')], { encoding: 'utf8', timeout: 60_000 });
-    return r.status === 0 ? bin : null;
-  };
-  try {
-    // Build in a staging folder and rename it into place whole, so a
-    // concurrent capture never runs a half-written binary.
-    const stage = `${path.dirname(cached)}.tmp-${process.pid}-${Date.now()}`;
-    if (!build(stage)) {
-      rmSync(stage, { recursive: true, force: true });
-      return null;
-    }
-    try {
-      renameSync(stage, path.dirname(cached));
-    } catch {
-      rmSync(stage, { recursive: true, force: true }); // another capture won the race
-    }
-    accessSync(cached, constants.X_OK);
-    return cached;
-  } catch {
-    return build(path.join(tmp, 'shim-c')); // no usable cache folder
-  }
+  return compileCached('gbp-toolexec', SHIM_C_SOURCE, tmp, env);
 }

@@ -30,6 +30,11 @@ exec 9>&2
   exec 2>&9 9>&-
   printf '%s\\0' S "$BASHPID" "$EPOCHREALTIME" "$TOOLEXEC_IMPORTPATH" "$n" "$@" > "$r"
   printf 'S %s %s %s %s\\n' "$$" "$BASHPID" "\${@:n+1:1}" "$TOOLEXEC_IMPORTPATH" >> "$d/events"
+  # A real compile run gets the phase timings flag (not via -gcflags: go hashes those into cache keys).
+  if [[ -n $GBP_BENCH && \${@:n+1:1} == */compile && $# -gt $((n+1)) ]] &&
+     ! [[ $# -eq $((n+2)) && ( \${@:n+2:1} == -V || \${@:n+2:1} == -V=full ) ]]; then
+    set -- "\${@:1:n+1}" "-bench=$GBP_BENCH" "\${@:n+2}"
+  fi
   exec "$@"
 ) } 2>/dev/null
 rc=$?
