@@ -12,7 +12,7 @@ export const ENTRY = {
   goList: 'go/list.json', // `go list -json -deps` stream of concatenated objects
   actionGraph: 'go/actiongraph.json', // `-debug-actiongraph`
   trace: 'go/trace.json', // `-debug-trace` (Chrome trace events)
-  compileBench: 'go/compile-bench.txt', // `-gcflags=all=-bench=FILE`
+  compileBench: 'go/compile-bench.txt', // compile's `-bench=FILE` (added per compile by the shim)
   toolexec: 'toolexec/log.jsonl', // one ToolexecRecord per line
   proc: 'proc/snapshots.txt', // framed raw /proc reads, see PROC_* below
   perfData: 'perf/perf.data', // raw `perf record -g`
