@@ -40,6 +40,7 @@ export async function createBundleWriter(out: string): Promise<BundleWriter> {
   } catch (e) {
     throw new GbpError('io', `${out}: cannot write the bundle here (${describe(e)})`, { file: out });
   }
+  await removeStaleTemps(dir, path.basename(out));
   const pack = tar.pack();
   // Level 1: the bundle is written after the build, inside the captured wall
   // time; level 6 took twice as long for ~25% smaller output (mostly /proc text).
@@ -117,4 +118,32 @@ function describe(e: unknown): string {
   if (err?.code === 'ENOENT') return 'no such directory';
   if (err?.code === 'EROFS') return 'read-only file system';
   return err?.message ?? String(e);
+}
+
+/**
+ * Removes temporary files of earlier writers of the same bundle name whose
+ * process is gone (a gbp killed with SIGKILL cannot clean up after itself).
+ * Names are `.gbp-tmp-<pid>-<ms>-<basename>`; live writers are left alone.
+ */
+async function removeStaleTemps(dir: string, base: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^\.gbp-tmp-(\d+)-\d+-(.*)$/s.exec(n);
+    if (!m || m[2] !== base || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    await fsp.rm(path.join(dir, n), { force: true }).catch(() => {});
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // someone else's live process
+  }
 }
