@@ -35,6 +35,7 @@ export { criticalPath, parallelismOverTime, type CriticalPath, type CriticalStep
 export { simulate, matchPackage, DEFAULT_SIMULATE_OPTIONS, type SimulateOptions, type Simulation, type SimulatedRun, type ScheduledAction, type FasterRule, type CutRule } from './analyze/simulate.ts';
 export { diffBuilds, DEFAULT_DIFF_OPTIONS, type DiffOptions, type BuildDiff, type MetricDelta, type PackageDelta, type Verdict } from './analyze/diff.ts';
 export { analyzeBuild, type BuildAnalysis, type BuildSummary } from './analyze/summary.ts';
+export { symbolCoverage, type SymbolCoverage } from './analyze/symbol-coverage.ts';
 export { csvTables, tableToCsv, writeCsvTables, type CsvTable } from './exporters/csv.ts';
 export {
   parsePerfScript,
@@ -50,7 +51,8 @@ export {
   type EventLine,
 } from './importers/perf-script.ts';
 export { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS, type CpuProfileBuilderOptions } from './model/cpu-profile-builder.ts';
-export { buildCpuPprof, encodeCpuPprof, periodValueType, invocationsByPid, type CpuPprofOptions } from './exporters/pprof-cpu.ts';
+export { buildCpuPprof, encodeCpuPprof, periodValueType, invocationsByPid, cpuProfileNotes, type CpuPprofOptions } from './exporters/pprof-cpu.ts';
+export { UnwindGarbageTrimmer, isGoRootFunction, isUnmappedFrame } from './importers/unwind-garbage.ts';
 export { chromeTrace, procCounters, DEFAULT_TRACE_OPTIONS, type TraceOptions, type TraceEvent } from './exporters/chrome-trace.ts';
 export { renderSvg } from './exporters/chart-svg.ts';
 export { renderHtmlReport, type ReportSummary } from './exporters/html-report.ts';

@@ -6,6 +6,7 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { probePerf } from '../src/capture/perf.ts';
 
 export const GBP = new URL('../src/cli/gbp.mjs', import.meta.url).pathname;
 
@@ -28,6 +29,16 @@ export async function writeTree(dir: string, files: Record<string, string>): Pro
 
 export async function tempDir(prefix: string): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** Whether `perf record -g` really works here (probed in a temp dir, removed after). */
+export async function perfRecordWorks(): Promise<boolean> {
+  const d = await tempDir('gbp-perf-probe-');
+  try {
+    return (await probePerf(d)).ok;
+  } finally {
+    await fsp.rm(d, { recursive: true, force: true });
+  }
 }
 
 /** Environment for a real, isolated go build: local toolchain, fresh cache, no inherited GOFLAGS. */

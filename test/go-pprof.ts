@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 export const GO_FOR_PPROF: string | null =
   ['/usr/lib/go-1.19/bin/go', '/usr/local/go/bin/go', '/usr/bin/go'].find((p) => existsSync(p)) ?? null;
 
-/** stdout of `go tool pprof ARGS...`; throws (with stderr) when it fails. */
-export function goToolPprof(args: string[]): string {
-  if (!GO_FOR_PPROF) throw new Error('no go toolchain for go tool pprof');
-  return execFileSync(GO_FOR_PPROF, ['tool', 'pprof', ...args], {
+/** stdout of `go tool pprof ARGS...` (of `goBin`, by default the fastest here); throws (with stderr) when it fails. */
+export function goToolPprof(args: string[], goBin = GO_FOR_PPROF): string {
+  if (!goBin) throw new Error('no go toolchain for go tool pprof');
+  return execFileSync(goBin, ['tool', 'pprof', ...args], {
     encoding: 'utf8',
     env: { ...process.env, GOTOOLCHAIN: 'local' },
     stdio: ['ignore', 'pipe', 'pipe'],

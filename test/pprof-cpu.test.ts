@@ -28,7 +28,7 @@ function invocation(pid: number, tool: string, importPath: string): ToolInvocati
 }
 
 for (const name of ['go-default-callchain.txt', 'cpp-templates-comm-and-dso-with-spaces.txt', 'F-no-callchain-no-time.txt']) {
-  test(`${name}: samples/count = event lines, cpu/nanoseconds = sum of periods, all mappings named`, async () => {
+  test(`${name}: samples/count = event lines, cpu/nanoseconds = sum of periods, unknown frames left to pprof`, async () => {
     const r = await parsePerfScriptFile(dir + name);
     const { p, s, label } = decode(await encodeCpuPprof(r.profile));
     const events = eventLines(fixtureText(name));
@@ -36,8 +36,13 @@ for (const name of ['go-default-callchain.txt', 'cpp-templates-comm-and-dso-with
     assert.equal(s(p.defaultSampleType), 'cpu');
     assert.equal(p.sample.reduce((a, x) => a + Number(x.value[0]), 0), events.length);
     assert.equal(p.sample.reduce((a, x) => a + Number(x.value[1]), 0), periodSum(events));
-    assert.ok(p.mapping.length > 0 && p.mapping.every((m) => m.hasFunctions));
-    assert.ok(p.location.every((l) => l.line.length === 1 && Number(l.mappingId) > 0));
+    // A named frame is a location with its one line; an [unknown] one keeps only its address,
+    // and a mapping claims functions (so pprof leaves it alone) only when some location has one.
+    assert.ok(p.location.every((l) => l.line.length <= 1 && Number(l.mappingId) > 0));
+    const unknown = new Set(fixtureText(name).split('\n').map((l) => /^\s*([0-9a-f]+) \[unknown\] \((.*)\)$/.exec(l)).filter((m) => m).map((m) => `${m![1]} ${m![2]}`));
+    assert.equal(p.location.filter((l) => l.line.length === 0).length, unknown.size);
+    assert.ok(p.mapping.length > 0);
+    for (const m of p.mapping) assert.equal(m.hasFunctions, p.location.some((l) => Number(l.mappingId) === Number(m.id) && l.line.length > 0), s(m.filename));
     // Every sample says which process and thread it came from.
     const tids = new Set(events.map(eventTid));
     assert.deepEqual(new Set(p.sample.map((x) => label(x, 'tid'))), tids);

@@ -10,10 +10,9 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { openBundle, type Bundle } from '../src/bundle/reader.ts';
 import { ENTRY } from '../src/bundle/format.ts';
-import { probePerf } from '../src/capture/perf.ts';
 import type { SampledBinary } from '../src/capture/symbols.ts';
 import { decodeSidecar, sidecarTable } from '../src/symbols/sidecar.ts';
-import { gbp, goEnv, tempDir } from './capture-fixture.ts';
+import { gbp, goEnv, perfRecordWorks, tempDir } from './capture-fixture.ts';
 import { GO19, TOOLS19, addr2line, prng } from './symbols-helpers.ts';
 
 let work: string;
@@ -21,14 +20,7 @@ let bundlePath: string;
 let bundle: Bundle;
 let scriptText = '';
 // Probed at load time: `skip` is decided when the tests are declared.
-const perfOk = await (async () => {
-  const d = await tempDir('gbp-symint-probe-');
-  try {
-    return (await probePerf(d)).ok;
-  } finally {
-    rmSync(d, { recursive: true, force: true });
-  }
-})();
+const perfOk = await perfRecordWorks();
 
 before(async () => {
   work = await tempDir('gbp-symint-');

@@ -4,12 +4,22 @@
 // toolexec shim (joined by pid), so `go tool pprof -tagfocus=package=net/http`
 // shows one package's compiler time.
 //
-// Every mapping sets has_functions: each location carries perf's name (or
-// `[unknown]`, or what the symbolization hook found). perf prints user
-// addresses DSO-relative, so letting pprof re-symbolize them from local
-// binaries would be slow and could pick wrong names.
-import type { CpuProfile, ToolInvocation } from '../model/types.ts';
-import { PprofBuilder, type PprofValueType } from './pprof-builder.ts';
+// Mappings and locations are real, so pprof's own views (-lines, -list,
+// -disasm) work where the binaries exist:
+//  - one mapping per binary: its path, GNU build-id, and start/limit/offset.
+//    perf prints user addresses as file offsets; when symbolization knew the
+//    binary's PT_LOAD segments, locations carry the link-time vaddr and the
+//    mapping is the executable segment as if loaded at its link address (true
+//    for non-PIE Go tools; a PIE's real load base is not in perf's text).
+//    Both `go tool pprof` (start - the exec segment's vaddr) and upstream
+//    pprof (elfexec.GetBase) then map addresses back to exactly those vaddrs.
+//  - one location per address: an inlined call and its callers at one address
+//    are one location with several lines, innermost first.
+//  - has_functions is set as pprof itself sets it after symbolizing: when
+//    some location of the mapping has a name. A binary of which nothing was
+//    named keeps its raw addresses and is left to pprof to try.
+import type { BinaryInfo, CpuProfile, Frame, ToolInvocation } from '../model/types.ts';
+import { PprofBuilder, toAddr, type PprofValueType } from './pprof-builder.ts';
 
 /** Profile-level fields of cpu.pb.gz: start time (epoch ns string), duration (ns), comments. */
 export interface CpuPprofOptions {
@@ -35,6 +45,57 @@ export function invocationsByPid(invocations: readonly ToolInvocation[]): Map<nu
   return byPid;
 }
 
+/**
+ * Where an unknown binary's addresses (perf's file offsets) are placed: any
+ * non-zero start works for both pprofs (`go tool pprof` ignores a start of 0),
+ * and this one makes a non-PIE Go binary's addresses equal its link-time vaddrs.
+ */
+const UNKNOWN_LAYOUT_START = 0x400000;
+
+/** Geometry of one DSO's pprof mapping and how its frames' perf addresses become location addresses. */
+interface DsoLayout {
+  start: number;
+  limit: number;
+  offset: number;
+  /** Location address of a frame's perf-printed address (hex string); null to keep it as printed. */
+  address: (perfAddr: string) => number | null;
+}
+
+/** The mapping geometry of `dso`: its sampled executable segment when the load segments are known. */
+function layoutOf(dso: string, info: BinaryInfo | undefined, offsets: number[]): DsoLayout | null {
+  if (!dso.startsWith('/')) return null; // [kernel.kallsyms], [vdso], [unknown]: addresses as printed
+  const loads = info?.loads;
+  if (loads?.length) {
+    // The segment holding most sampled offsets is the executable one (PT_LOAD flags are not kept).
+    const hits = loads.map(([off, , size]) => offsets.filter((o) => o >= off && o < off + size).length);
+    const [off, vaddr, size] = loads[hits.indexOf(Math.max(...hits))];
+    return {
+      start: vaddr,
+      limit: vaddr + size,
+      offset: off,
+      address: (a) => {
+        const o = parseInt(a, 16);
+        for (const [so, sv, sn] of loads) if (o >= so && o < so + sn) return sv + (o - so);
+        return null;
+      },
+    };
+  }
+  const max = offsets.length ? Math.max(...offsets) : 0;
+  return { start: UNKNOWN_LAYOUT_START, limit: UNKNOWN_LAYOUT_START + Math.ceil((max + 1) / 4096) * 4096, offset: 0, address: (a) => UNKNOWN_LAYOUT_START + parseInt(a, 16) };
+}
+
+/** Comment lines about symbolization and dropped unwind garbage, for `go tool pprof -comments`. */
+export function cpuProfileNotes(cpu: CpuProfile): string[] {
+  const out: string[] = [];
+  const g = cpu.unwindGarbage;
+  if (g?.frames) out.push(`unwind garbage: ${g.frames} frames dropped at the outer end of ${g.samples} samples (addresses in no mapping, or stale words beyond a Go stack's entry frame)`);
+  if (cpu.binaries) {
+    const named = [...cpu.binaries].filter(([, b]) => b.kind).map(([d, b]) => `${d} (${b.kind === 'go' ? 'pclntab' : 'ELF symbols'})`);
+    if (named.length) out.push(`symbolized by gbp: ${named.join(', ')}`);
+  }
+  return out;
+}
+
 /** Builds the CPU profile (one pprof sample per model sample group). */
 export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocation[] = [], opts: CpuPprofOptions = {}): PprofBuilder {
   const valueType = periodValueType(cpu.event);
@@ -45,31 +106,74 @@ export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocat
     period: cpu.totalSamples > 0 ? Math.round(cpu.totalPeriod / cpu.totalSamples) : 0,
     timeNanos: opts.timeNanos,
     durationNanos: opts.durationNanos,
-    comments: [`perf event: ${cpu.event}`, ...(opts.comments ?? [])],
+    comments: [`perf event: ${cpu.event}`, ...cpuProfileNotes(cpu), ...(opts.comments ?? [])],
   });
   const byPid = invocationsByPid(invocations);
+  const frames = cpu.frames;
+
+  // Per DSO: what its frames hold (for the mapping's has_* flags) and its sampled offsets (for the geometry).
+  const dsos = new Map<string, { named: boolean; files: boolean; lines: boolean; inlined: boolean; offsets: Set<number> }>();
+  for (const f of frames) {
+    let d = dsos.get(f.dso);
+    if (!d) dsos.set(f.dso, (d = { named: false, files: false, lines: false, inlined: false, offsets: new Set() }));
+    d.named ||= f.named;
+    d.files ||= !!f.file;
+    d.lines ||= !!f.line;
+    d.inlined ||= !!f.inlined;
+    if (f.dso.startsWith('/') && /^[0-9a-f]{1,13}$/i.test(f.addr)) d.offsets.add(parseInt(f.addr, 16));
+  }
+  const layouts = new Map<string, DsoLayout | null>();
+  for (const [dso, d] of dsos) layouts.set(dso, layoutOf(dso, cpu.binaries?.get(dso), [...d.offsets]));
+
+  const mappingOfDso = new Map<string, number>();
+  const mapping = (dso: string): number => {
+    let m = mappingOfDso.get(dso);
+    if (m === undefined) {
+      const d = dsos.get(dso)!;
+      const l = layouts.get(dso);
+      const id = cpu.binaries?.get(dso)?.gnuBuildId;
+      m = b.mapping({
+        file: dso || '[unknown]',
+        ...(id ? { buildId: id } : {}),
+        ...(l ? { start: l.start, limit: l.limit, offset: l.offset } : {}),
+        hasFunctions: d.named,
+        hasFilenames: d.files,
+        hasLineNumbers: d.lines,
+        hasInlineFrames: d.inlined,
+      });
+      mappingOfDso.set(dso, m);
+    }
+    return m;
+  };
   // pprof shows the first mapping as the profile's main binary: put the
   // user-space DSO with the most leaf samples first, not whatever came first.
   const leafPeriod = new Map<string, number>();
   for (const g of cpu.groups) {
-    const dso = g.stack > 0 ? cpu.frames[cpu.stackFrame[g.stack]].dso : '';
+    const dso = g.stack > 0 ? frames[cpu.stackFrame[g.stack]].dso : '';
     if (dso && !dso.startsWith('[')) leafPeriod.set(dso, (leafPeriod.get(dso) ?? 0) + g.period);
   }
   const mainDso = [...leafPeriod].sort((a, b) => b[1] - a[1])[0]?.[0];
-  const locOfFrame = new Int32Array(cpu.frames.length); // 0 = not yet made
-  const mappingOfDso = new Map<string, number>();
-  if (mainDso !== undefined) mappingOfDso.set(mainDso, b.mapping({ file: mainDso, hasFunctions: true }));
-  const location = (frameId: number): number => {
-    let loc = locOfFrame[frameId];
+  if (mainDso !== undefined) mapping(mainDso);
+
+  // A location is a run of trie nodes: inlined frames and the frame they sit
+  // in, innermost first. Its first frame decides the run (one raw perf frame
+  // always expands to the same frames), so locations are cached by it.
+  const locOfFrame = new Int32Array(frames.length); // 0 = not yet made
+  const location = (first: number, last: number): number => {
+    const fid = cpu.stackFrame[first];
+    let loc = locOfFrame[fid];
     if (loc === 0) {
-      const f = cpu.frames[frameId];
-      let m = mappingOfDso.get(f.dso);
-      if (m === undefined) {
-        m = b.mapping({ file: f.dso || '[unknown]', hasFunctions: true, hasFilenames: !!f.file, hasLineNumbers: !!f.line });
-        mappingOfDso.set(f.dso, m);
+      const run: Frame[] = [];
+      for (let n = first; ; n = cpu.stackParent[n]) {
+        run.push(frames[cpu.stackFrame[n]]);
+        if (n === last) break;
       }
-      loc = b.location({ mapping: m, address: f.addr, lines: [{ name: f.name, file: f.file, line: f.line }] }, String(frameId));
-      locOfFrame[frameId] = loc;
+      const outer = run[run.length - 1];
+      const addr = layouts.get(outer.dso)?.address(outer.addr) ?? toAddr(outer.addr);
+      // An unnamed frame gets no line: pprof shows its address, and may symbolize it itself.
+      const lines = run.filter((f) => f.named).map((f) => ({ name: f.name, file: f.file, line: f.line }));
+      loc = b.location({ mapping: mapping(outer.dso), address: addr, lines }, String(fid));
+      locOfFrame[fid] = loc;
     }
     return loc;
   };
@@ -79,7 +183,11 @@ export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocat
     let s = stacks.get(leaf);
     if (!s) {
       s = [];
-      for (let n = leaf; n > 0; n = cpu.stackParent[n]) s.push(location(cpu.stackFrame[n]));
+      for (let n = leaf; n > 0; n = cpu.stackParent[n]) {
+        const first = n;
+        while (frames[cpu.stackFrame[n]].inlined && cpu.stackParent[n] > 0) n = cpu.stackParent[n];
+        s.push(location(first, n));
+      }
       stacks.set(leaf, s);
     }
     return s;

@@ -12,7 +12,8 @@ import { detectToolexecLog, parseToolexecLog } from './toolexec-log.ts';
 import { detectProcSnapshots, parseProcSnapshots } from './proc-snapshots.ts';
 import { detectCompileBench, parseCompileBench } from './compile-bench.ts';
 import { detectGoTrace, parseGoTrace } from './go-trace.ts';
-import { parsePerfScript, type RawFrame } from './perf-script.ts';
+import { parsePerfScript } from './perf-script.ts';
+import { binariesOf, frameResolver } from './symbolize.ts';
 import { resolverForBundle, type ResolverOptions, type SymbolResolver } from '../symbols/resolver.ts';
 import { joinInvocationsToActions, resolveMainPackage } from './join.ts';
 import { epochNs } from './time.ts';
@@ -61,10 +62,15 @@ export interface LoadOptions {
    * null turns symbolization off.
    */
   symbols: Partial<ResolverOptions> | null;
+  /**
+   * Drop the frames perf's frame-pointer unwinder read past a stack's real end
+   * (see importers/unwind-garbage.ts); the count lands in `cpu.unwindGarbage`.
+   */
+  dropUnwindGarbage: boolean;
 }
 
-/** Lenient (damaged entries become warnings), 1 MiB reads, the reader's default caps. */
-export const DEFAULT_LOAD_OPTIONS: LoadOptions = { strict: false, chunkSize: DEFAULT_CHUNK_SIZE, read: {}, symbols: {} };
+/** Lenient (damaged entries become warnings), 1 MiB reads, the reader's default caps, symbols on, unwind garbage dropped. */
+export const DEFAULT_LOAD_OPTIONS: LoadOptions = { strict: false, chunkSize: DEFAULT_CHUNK_SIZE, read: {}, symbols: {}, dropUnwindGarbage: true };
 
 /** Reads a bundle (path or opened Bundle) into the model; whatever entries exist are used. */
 export async function loadBuild(bundle: Bundle | string, opts: Partial<LoadOptions> = {}): Promise<BuildModel> {
@@ -122,11 +128,11 @@ export async function loadBuild(bundle: Bundle | string, opts: Partial<LoadOptio
   const monoToEpoch = epochNs(m.host?.monoToEpochNs);
   const perfStart = origin !== null && monoToEpoch !== undefined ? origin - monoToEpoch : null;
   const resolver = o.symbols && bundle.has(ENTRY.perfScript) ? await openResolver(bundle, o.symbols, o.strict, warn) : null;
-  // Only frames perf could not name are resolved: perf's own names stay as they were.
-  const resolve = resolver ? (raw: RawFrame) => (raw.symbol === '' || raw.symbol === '[unknown]' ? resolver.resolve(raw) : null) : undefined;
-  const perfOpts = { entry: ENTRY.perfScript, clockStartNs: perfStart, defaultEvent: m.perf?.event ?? 'unknown', chunkSize: o.chunkSize, resolve };
+  const resolve = resolver ? frameResolver(resolver) : undefined;
+  const perfOpts = { entry: ENTRY.perfScript, clockStartNs: perfStart, defaultEvent: m.perf?.event ?? 'unknown', chunkSize: o.chunkSize, resolve, dropUnwindGarbage: o.dropUnwindGarbage };
   try {
     model.cpu = (await step(ENTRY.perfScript, (i) => parsePerfScript(i, perfOpts)))?.profile ?? null;
+    if (model.cpu && resolver) model.cpu.binaries = binariesOf(model.cpu.frames, resolver);
   } finally {
     if (resolver) {
       warnings.push(...resolver.warnings.map((w) => ({ ...w, entry: ENTRY.perfScript, message: `symbols of ${w.entry}: ${w.message}` })));

@@ -23,6 +23,7 @@ import { GbpError } from '../errors.ts';
 import { bufferChunks, fileInput, type Input } from './input.ts';
 import { WarningSink } from './warnings.ts';
 import { ByteKeyTable } from './byte-key-table.ts';
+import { UnwindGarbageTrimmer } from './unwind-garbage.ts';
 
 /** A frame as perf printed it, before symbolization. */
 export interface RawFrame {
@@ -55,6 +56,12 @@ export interface PerfScriptOptions {
    * keep perf's own name.
    */
   resolve?: (frame: RawFrame) => Frame[] | null;
+  /**
+   * Drop the frames perf's unwinder read past a stack's real end (addresses in
+   * no mapping at the outer end, and stale words beyond a Go entry frame; see
+   * unwind-garbage.ts), counted in `profile.unwindGarbage`.
+   */
+  dropUnwindGarbage: boolean;
   /** Bytes read at a time; tests use tiny chunks to exercise line splits. */
   chunkSize: number;
   /** Warnings kept in full; the rest are counted in one summary warning. */
@@ -63,13 +70,14 @@ export interface PerfScriptOptions {
   maxBuckets: number;
 }
 
-/** First sample = time 0, period 1 when the text has none, 1 MiB reads, 100 warnings kept, 100 ms timeline buckets. */
+/** First sample = time 0, period 1 when the text has none, every frame kept (loadBuild drops unwind garbage), 1 MiB reads, 100 warnings kept, 100 ms timeline buckets. */
 export const DEFAULT_PERF_SCRIPT_OPTIONS: PerfScriptOptions = {
   entry: 'perf script',
   clockStartNs: null,
   defaultPeriod: 1,
   defaultEvent: 'unknown',
   resolve: undefined,
+  dropUnwindGarbage: false,
   chunkSize: 1 << 20,
   maxWarnings: 100,
   bucketNs: DEFAULT_CPU_PROFILE_BUILDER_OPTIONS.bucketNs,
@@ -400,11 +408,15 @@ export class PerfScriptParser {
   private hadPeriod = false;
   private warnedNoPid = false;
   private warnedNoPeriod = false;
+  private readonly trimmer: UnwindGarbageTrimmer | null;
+  private garbageSamples = 0;
+  private garbageFrames = 0;
 
   constructor(opts: Partial<PerfScriptOptions> = {}) {
     this.o = { ...DEFAULT_PERF_SCRIPT_OPTIONS, ...opts };
     this.warnings = new WarningSink(this.o.entry, this.o.maxWarnings);
     this.b = new CpuProfileBuilder('', { bucketNs: this.o.bucketNs, maxBuckets: this.o.maxBuckets });
+    this.trimmer = this.o.dropUnwindGarbage ? new UnwindGarbageTrimmer(this.b.frames) : null;
     if (this.o.clockStartNs !== null) {
       this.clockSec = Number(this.o.clockStartNs / 1_000_000_000n);
       this.clockNsec = Number(this.o.clockStartNs % 1_000_000_000n);
@@ -468,6 +480,7 @@ export class PerfScriptParser {
     this.flush();
     const profile = this.b.build();
     profile.event = this.builderEvent ?? this.o.defaultEvent;
+    if (this.trimmer) profile.unwindGarbage = { samples: this.garbageSamples, frames: this.garbageFrames };
     return { profile, warnings: this.warnings.done(), lines: this.lineNo, bytes: this.bytes, hadPid: this.hadPid, hadTime: this.hadTime, hadPeriod: this.hadPeriod };
   }
 
@@ -701,7 +714,15 @@ export class PerfScriptParser {
     // their outer frames, so reuse the previous sample's nodes while the
     // frames match and hash only from where they differ.
     const stack = this.stack;
-    const n = this.depth;
+    let n = this.depth;
+    if (this.trimmer) {
+      const keep = this.trimmer.keep(stack, n);
+      if (keep < n) {
+        this.garbageSamples++;
+        this.garbageFrames += n - keep;
+        n = keep;
+      }
+    }
     if (this.prevFrames.length < n) this.growPrev(n);
     const pf = this.prevFrames;
     const pn = this.prevNodes;

@@ -142,6 +142,36 @@ export interface Frame {
   line?: number;
   /** true when `name` is a real symbol rather than `[unknown]` or a hex address. */
   named: boolean;
+  /**
+   * true when this frame is a call inlined into the next (outer) frame of the
+   * stack, at the same address: pprof shows the run as one location with
+   * several lines.
+   */
+  inlined?: boolean;
+}
+
+/**
+ * What symbolization knew about one binary (DSO path) of a CPU profile, so a
+ * pprof mapping can say where it was and which build it was.
+ */
+export interface BinaryInfo {
+  /** GNU build-id (hex) as recorded or read, or null when the binary has none. */
+  gnuBuildId: string | null;
+  /**
+   * [file offset, link-time vaddr, file size] of each PT_LOAD segment, from the
+   * sidecar or the verified binary; null when neither was available.
+   */
+  loads: [offset: number, vaddr: number, filesz: number][] | null;
+  /** `go` when names came from a pclntab, `elf` from ELF symbols, null when not symbolized. */
+  kind: 'go' | 'elf' | null;
+}
+
+/** Frames dropped from the outer end of stacks because perf's unwinder walked past the real end. */
+export interface UnwindGarbage {
+  /** Samples that lost frames. */
+  samples: number;
+  /** Frames dropped in all. */
+  frames: number;
 }
 
 /**
@@ -162,6 +192,10 @@ export interface CpuProfile {
   timeline: Map<number, Float64Array>;
   totalSamples: number;
   totalPeriod: number;
+  /** Per DSO path, what symbolization knew about the binary (absent without symbolization). */
+  binaries?: Map<string, BinaryInfo>;
+  /** Garbage frames dropped at the outer end of stacks (absent when none were looked for). */
+  unwindGarbage?: UnwindGarbage;
 }
 
 /** CPU samples that share one stack, process, thread and comm: their count and summed period. */

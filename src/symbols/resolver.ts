@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Frame, Warning } from '../model/types.ts';
+import type { BinaryInfo, Frame, Warning } from '../model/types.ts';
 import { isGbpError } from '../errors.ts';
 import { fileOffsetToVaddr, openBinarySymbols, type SourceFrame, type SymbolTable } from './binary.ts';
 import { decodeSidecar, sidecarTable, type SidecarJson } from './sidecar.ts';
@@ -67,7 +67,30 @@ export class SymbolResolver {
     if (!raw.dso.startsWith('/') || !/^(0x)?[0-9a-f]{1,13}$/i.test(raw.addr)) return null;
     const f = this.resolveOffset(raw.dso, parseInt(raw.addr, 16));
     if (!f) return null;
-    return f.map((s) => ({ name: s.name, dso: raw.dso, addr: raw.addr, ...(s.file ? { file: s.file } : {}), ...(s.line ? { line: s.line } : {}), named: true }));
+    return f.map((s) => ({ name: s.name, dso: raw.dso, addr: raw.addr, ...(s.file ? { file: s.file } : {}), ...(s.line ? { line: s.line } : {}), named: true, ...(s.inlined ? { inlined: true } : {}) }));
+  }
+
+  /**
+   * What is known of `dso` for a pprof mapping: its load segments and kind when
+   * a sidecar or a verified binary serves it, and its GNU build-id. A DSO that
+   * was never looked up (perf named all its frames) is looked up quietly: a
+   * missing or replaced binary there costs only the mapping's geometry.
+   */
+  binaryInfo(dso: string): BinaryInfo {
+    let t: SymbolTable | null = null;
+    if (this.tables.has(dso)) t = this.tables.get(dso)!;
+    else if (dso.startsWith('/')) {
+      t = this.lookup(dso, true);
+      this.tables.set(dso, t);
+    }
+    const recorded = this.buildIds.get(dso);
+    const gnu = t ? t.identity.gnuBuildId : recorded && /^[0-9a-f]{2,128}$/i.test(recorded) ? recorded : null;
+    return { gnuBuildId: gnu ?? null, loads: t ? t.loads.map(([o, v, n]) => [o, v, n]) : null, kind: t ? t.kind : null };
+  }
+
+  /** true when `dso` is served by a Go pclntab (absolute paths only). */
+  isGoBinary(dso: string): boolean {
+    return dso.startsWith('/') && this.table(dso)?.kind === 'go';
   }
 
   /** The symbol table serving `dso`, or null (cached, so each DSO is looked up once). */
@@ -83,7 +106,7 @@ export class SymbolResolver {
     this.tables.clear();
   }
 
-  private lookup(dso: string): SymbolTable | null {
+  private lookup(dso: string, quiet = false): SymbolTable | null {
     const side = this.sidecars.get(dso);
     if (side) return sidecarTable(side);
     const want = this.buildIds.get(dso) ?? null;
@@ -104,16 +127,16 @@ export class SymbolResolver {
         t = openBinarySymbols(file);
       } catch (e) {
         if (!isGbpError(e)) throw e;
-        this.warn(dso, `cannot read symbols of ${file}: ${e.message}`);
+        if (!quiet) this.warn(dso, `cannot read symbols of ${file}: ${e.message}`);
         continue;
       }
       const got = t.identity.buildId;
       if (want && got !== want) {
-        this.warn(dso, `build-id mismatch: ${file} has ${got}, the recording has ${want}; not used`);
+        if (!quiet) this.warn(dso, `build-id mismatch: ${file} has ${got}, the recording has ${want}; not used`);
         t.close();
         continue;
       }
-      if (!want) this.unverified.push(file);
+      if (!want && !quiet) this.unverified.push(file);
       return t;
     }
     return null;

@@ -1,10 +1,11 @@
 // gbp info [--json] BUNDLE: what a bundle holds, in a few lines.
 import type { Command } from 'commander';
-import { addBundleOptions, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
+import { addBundleOptions, loadOptionsFromFlags, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
 import { termSafe } from '../format.ts';
 import { summarizeBundle, type BundleSummary } from '../../bundle/summary.ts';
 import { loadBuild } from '../../importers/index.ts';
 import { modelFacts, type ModelFacts } from '../../analyze/model-facts.ts';
+import { percent, symbolCoverage, type SymbolCoverage } from '../../analyze/symbol-coverage.ts';
 
 export function registerInfo(program: Command): void {
   const cmd = program
@@ -17,8 +18,10 @@ export function registerInfo(program: Command): void {
       try {
         const s = await summarizeBundle(b);
         // What the importers made of it, beside the raw counts above (which do not use them).
-        const model = modelFacts(await loadBuild(b));
-        process.stdout.write(opts.json ? JSON.stringify({ ...s, model }, null, 2) + '\n' : termSafe(human(s) + humanModel(model)));
+        const m = await loadBuild(b, loadOptionsFromFlags(opts));
+        const model = modelFacts(m);
+        const symbols = m.cpu ? symbolCoverage(m.cpu) : null;
+        process.stdout.write(opts.json ? JSON.stringify({ ...s, model, symbols }, null, 2) + '\n' : termSafe(human(s) + humanModel(model) + humanSymbols(symbols)));
       } finally {
         await b.close();
       }
@@ -54,5 +57,17 @@ function humanModel(f: ModelFacts): string {
     ...f.warnings.slice(0, WARNINGS_SHOWN).map((w) => `  ${w.entry}${w.line ? `:${w.line}` : ''}: ${w.message}`),
   ];
   if (f.warningCount > WARNINGS_SHOWN) lines.push(`  … ${f.warningCount - WARNINGS_SHOWN} more (gbp info --json lists ${f.warnings.length})`);
+  return lines.join('\n') + '\n';
+}
+
+/** How many CPU samples are fully named, and what the importer dropped as unwind garbage. */
+function humanSymbols(c: SymbolCoverage | null): string {
+  if (!c) return '';
+  const g = c.unwindGarbage;
+  const lines = [
+    `symbols:  ${percent(c.fullyNamed, c.samples)} of ${c.samples} CPU samples fully named${c.goSamples ? `; in Go binaries: ${percent(c.goFullyNamed, c.goSamples)} of ${c.goSamples}` : ''}`,
+    `          unwind garbage: ${g ? `${g.frames} frames dropped from ${g.samples} samples` : 'kept (--keep-unwind-garbage)'}`,
+  ];
+  if (c.unnamedByDso.length) lines.push(`          unnamed frames in: ${c.unnamedByDso.slice(0, 3).map((d) => `${d.dso} (${d.samples} samples)`).join(', ')}${c.unnamedByDso.length > 3 ? ', …' : ''}`);
   return lines.join('\n') + '\n';
 }

@@ -2,9 +2,11 @@
 //   gbp pprof BUNDLE -o DIR                                stages.pb.gz, phases.pb.gz, cpu.pb.gz from a bundle
 //   gbp pprof --perf-script FILE.txt[.gz]|- -o OUT.pb.gz   any perf text → one CPU profile
 import type { Command } from 'commander';
-import { addBundleOptions, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
+import { addBundleOptions, loadOptionsFromFlags, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
 import { loadBuild } from '../../importers/index.ts';
 import { parsePerfScriptFile } from '../../importers/perf-script.ts';
+import { binariesOf, frameResolver } from '../../importers/symbolize.ts';
+import { SymbolResolver } from '../../symbols/resolver.ts';
 import { prepareOutputDir, writeNew } from '../../exporters/output-dir.ts';
 import { writePprofFiles } from '../../exporters/pprof-files.ts';
 import { encodeCpuPprof } from '../../exporters/pprof-cpu.ts';
@@ -37,7 +39,7 @@ export function registerPprof(program: Command): void {
     if (!opts.output) throw new GbpError('usage', 'gbp pprof: -o DIR is required');
     const b = await openBundleFromFlags(bundle, opts);
     try {
-      const model = await loadBuild(b);
+      const model = await loadBuild(b, loadOptionsFromFlags(opts));
       const out = await prepareOutputDir(opts.output, { force: opts.force });
       const r = await writePprofFiles(model, out);
       for (const p of r.written) process.stdout.write(`wrote ${p}\n`);
@@ -51,10 +53,19 @@ export function registerPprof(program: Command): void {
 
 /** The standalone converter: perf text (file or stdin, gzip'd or not) → one gzip'd pprof CPU profile. */
 async function perfScriptToPprof(input: string, output: string, flags: PprofFlags): Promise<void> {
-  const r = await parsePerfScriptFile(input);
+  const o = loadOptionsFromFlags(flags);
+  // No recorded build-ids here: binaries on this machine (or --binaries/--goroot) are used as they are.
+  const resolver = o.symbols ? new SymbolResolver([], new Map(), o.symbols) : null;
+  let r;
+  try {
+    r = await parsePerfScriptFile(input, { resolve: resolver ? frameResolver(resolver) : undefined, dropUnwindGarbage: o.dropUnwindGarbage });
+    if (resolver) r.profile.binaries = binariesOf(r.profile.frames, resolver);
+  } finally {
+    resolver?.close();
+  }
   await writeNew(output, await encodeCpuPprof(r.profile), !!flags.force);
   if (flags.quiet) return;
-  printWarnings(r.warnings);
+  printWarnings([...r.warnings, ...(resolver?.warnings ?? [])]);
   const p = r.profile;
   process.stderr.write(`gbp: ${output}: ${p.totalSamples} samples (${p.event}), ${p.groups.length} distinct stacks×threads, ${p.frames.length} frames, ${r.warnings.length} warnings\n`);
 }

@@ -6,7 +6,7 @@ import { loadBuild } from '../../importers/index.ts';
 import { prepareOutputDir } from '../../exporters/output-dir.ts';
 import { writeReport, DEFAULT_REPORT_OPTIONS } from '../../exporters/report.ts';
 import { DEFAULT_FLAME_OPTIONS } from '../../charts/flamegraph.ts';
-import { addBundleOptions, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
+import { addBundleOptions, loadOptionsFromFlags, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
 
 interface ReportFlags extends BundleFlags {
   output: string;
@@ -28,7 +28,7 @@ function parseShare(text: string): number {
 async function load(file: string, flags: BundleFlags) {
   const b = await openBundleFromFlags(file, flags);
   try {
-    return await loadBuild(b);
+    return await loadBuild(b, loadOptionsFromFlags(flags));
   } finally {
     await b.close();
   }

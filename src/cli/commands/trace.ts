@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadBuild } from '../../importers/index.ts';
 import { writeNew } from '../../exporters/output-dir.ts';
 import { chromeTrace } from '../../exporters/chrome-trace.ts';
-import { addBundleOptions, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
+import { addBundleOptions, loadOptionsFromFlags, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
 
 interface TraceFlags extends BundleFlags {
   output: string;
@@ -23,7 +23,7 @@ export function registerTrace(program: Command): void {
     const b = await openBundleFromFlags(bundle, flags);
     let trace;
     try {
-      trace = chromeTrace(await loadBuild(b));
+      trace = chromeTrace(await loadBuild(b, loadOptionsFromFlags(flags)));
     } finally {
       await b.close();
     }

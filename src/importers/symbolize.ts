@@ -1,0 +1,21 @@
+// The glue between the perf importer and the symbol resolver, shared by
+// loadBuild (bundles) and the standalone perf-text converter.
+import type { BinaryInfo, Frame } from '../model/types.ts';
+import type { RawFrame } from './perf-script.ts';
+import type { SymbolResolver } from '../symbols/resolver.ts';
+
+/**
+ * The perf parser's resolve hook: frames perf could not name, and every frame
+ * of a Go binary (its pclntab adds inlined calls, file and line to perf's
+ * one function name). Other frames perf named keep perf's name.
+ */
+export function frameResolver(resolver: SymbolResolver): (raw: RawFrame) => Frame[] | null {
+  return (raw) => (raw.symbol === '' || raw.symbol === '[unknown]' || resolver.isGoBinary(raw.dso) ? resolver.resolve(raw) : null);
+}
+
+/** What the resolver knows of every DSO the frames name (geometry and build-id for pprof mappings). */
+export function binariesOf(frames: readonly Frame[], resolver: SymbolResolver): Map<string, BinaryInfo> {
+  const out = new Map<string, BinaryInfo>();
+  for (const f of frames) if (f.dso && !out.has(f.dso)) out.set(f.dso, resolver.binaryInfo(f.dso));
+  return out;
+}
