@@ -171,7 +171,7 @@ test('a Go 1.26 capture: pprof -list and -disasm print a compiler function; the 
 });
 
 test('a replaced binary (another build-id) is reported and not used; its frames keep address and DSO in cpu.pb.gz', { skip: (!perfOk || !existsSync(GO_NEW)) && 'perf or Go 1.26 absent' }, async () => {
-  // A stripped program: perf names none of its frames, the pclntab names all of them.
+  // A stripped PIE (ET_DYN): perf names none of its frames, the pclntab names all of them.
   const mod = path.join(work, 'spin');
   await writeTree(mod, {
     'go.mod': 'module spin\n\ngo 1.22\n',
@@ -179,7 +179,7 @@ test('a replaced binary (another build-id) is reported and not used; its frames 
   });
   const env = goEnv(path.join(work, 'spin-cache'), { CGO_ENABLED: '0' });
   const prog = path.join(mod, 'spin');
-  const build = (id: string) => execFileSync(GO_NEW, ['build', `-ldflags=-s -w -B 0x${id}`, '-o', prog, '.'], { cwd: mod, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const build = (id: string) => execFileSync(GO_NEW, ['build', '-buildmode=pie', `-ldflags=-s -w -B 0x${id}`, '-o', prog, '.'], { cwd: mod, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const idA = 'a1'.repeat(20);
   const idB = 'b2'.repeat(20);
   build(idA);
@@ -211,6 +211,15 @@ test('a replaced binary (another build-id) is reported and not used; its frames 
 
   const good = await loadBuild(bundle, { symbols: { binariesDir: dirA } });
   assert.ok(good.cpu!.frames.some((f) => f.dso === prog && f.name === 'main.spin'), '--binaries with the recorded build names main.spin');
+  assert.equal(execFileSync('readelf', ['-h', prog], { encoding: 'utf8' }).match(/Type:\s+(\S+)/)?.[1], 'DYN');
+  // Its pprof locations carry link-time addresses: addr2line on the copy names each one's outermost line.
+  const gp = Profile.decode(gunzipSync(await encodeCpuPprof(good.cpu!)));
+  const gs = (i: number | bigint) => gp.stringTable.strings[Number(i)];
+  const gm = gp.mapping.find((x) => gs(x.filename) === prog)!;
+  assert.deepEqual([gs(gm.buildId), gm.hasFunctions, gm.hasInlineFrames], [idA, true, true]);
+  const named = gp.location.filter((l) => Number(l.mappingId) === Number(gm.id) && l.line.length);
+  const judge = addr2line(path.join(dirA, 'spin'), named.map((l) => Number(l.address)));
+  named.forEach((l, i) => assert.equal(gs(gp.function[Number(l.line[l.line.length - 1].functionId) - 1].name), judge[i][0], `0x${Number(l.address).toString(16)}`));
 
   // cpu.pb.gz of the mismatched load: prog's locations keep perf's offsets (at the
   // placeholder start 0x400000, offset 0), no lines, the recorded build-id, has_functions false.
