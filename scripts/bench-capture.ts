@@ -77,6 +77,8 @@ try {
     const order = i % 2 === 0 ? ['plain', 'capture'] : ['capture', 'plain'];
     const r: Record<string, Timed> = {};
     let overheadMs = NaN;
+    let gbpMs = NaN;
+    let samplerMs = NaN;
     for (const kind of order) {
       const cache = path.join(tmp, `cache-${i}-${kind}`);
       const env = { ...process.env, GOTOOLCHAIN: 'local', GOCACHE: cache };
@@ -89,7 +91,11 @@ try {
         const b = await openBundle(out);
         const o = b.manifest.overhead;
         await b.close();
-        if (o) overheadMs = (o.gbpUserNs + o.gbpSysNs + (o.samplerUserNs ?? 0) + (o.samplerSysNs ?? 0)) / 1e6;
+        if (o) {
+          gbpMs = (o.gbpUserNs + o.gbpSysNs) / 1e6;
+          samplerMs = ((o.samplerUserNs ?? 0) + (o.samplerSysNs ?? 0)) / 1e6;
+          overheadMs = gbpMs + samplerMs;
+        }
       }
       rmSync(cache, { recursive: true, force: true });
     }
@@ -99,7 +105,7 @@ try {
     extraMem.push(r.capture.peakMiB - r.plain.peakMiB);
     console.log(
       `pair ${i + 1}: plain ${(r.plain.wallMs / 1000).toFixed(2)} s, captured ${(r.capture.wallMs / 1000).toFixed(2)} s, ratio ${ratios[i].toFixed(3)}; ` +
-        `CPU plain ${(r.plain.cpuMs / 1000).toFixed(1)} s, captured ${(r.capture.cpuMs / 1000).toFixed(1)} s, ratio ${cpuRatios[i].toFixed(3)}, collector's own ${(overheadMs / 1000).toFixed(2)} s; ` +
+        `CPU plain ${(r.plain.cpuMs / 1000).toFixed(1)} s, captured ${(r.capture.cpuMs / 1000).toFixed(1)} s, ratio ${cpuRatios[i].toFixed(3)}, collector's own ${(overheadMs / 1000).toFixed(2)} s (gbp ${(gbpMs / 1000).toFixed(2)}, sampler ${(samplerMs / 1000).toFixed(2)}); ` +
         `peak RSS go ${r.plain.peakMiB.toFixed(0)} MiB, gbp ${r.capture.peakMiB.toFixed(0)} MiB; bundle ${bundleSizes[i]} MiB`,
     );
   }
