@@ -319,6 +319,13 @@ function utf8(s: string): string {
   return s;
 }
 
+/** A thread's previous sample: frame ids and trie nodes from the root, `depth` of them. */
+interface PrevStack {
+  frames: Int32Array;
+  nodes: Int32Array;
+  depth: number;
+}
+
 /** What the bytes of an event line before its time token stand for (null: not for the fast path). */
 interface EventPrefix {
   comm: string;
@@ -373,6 +380,12 @@ export class PerfScriptParser {
   private readonly frameKeys = new ByteKeyTable();
   private frameKeyFirst = new Int32Array(1024);
   private readonly frameKeyIds: number[][] = [];
+  // The frame line that followed each frame line last time, and the key of the
+  // previous line of the open sample (-1 at its start): callers' frames repeat
+  // in the same order, so most lines are checked against one guess, with no
+  // newline search and no hashing.
+  private nextKey = new Int32Array(1024).fill(-1);
+  private prevKey = -1;
   // Event lines by the bytes before their time token → comm, pid, tid.
   private readonly prefixKeys = new ByteKeyTable();
   private readonly prefixes: (EventPrefix | null)[] = [];
@@ -396,9 +409,10 @@ export class PerfScriptParser {
   private openEventName: string | null = null;
   private openLine = 0;
   private stack = new Int32Array(256);
-  private prevFrames = new Int32Array(256);
-  private prevNodes = new Int32Array(256);
-  private prevDepth = 0;
+  // Per thread, its previous sample's frames and trie nodes (from the root).
+  private readonly prevByTid = new Map<number, PrevStack>();
+  private lastPrev: PrevStack | null = null;
+  private lastPrevTid = -1;
   private depth = 0;
   private clockSec = 0;
   private clockNsec = 0;
@@ -441,24 +455,38 @@ export class PerfScriptParser {
       pos = nl + 1;
     }
     const keys = this.frameKeys;
-    for (;;) {
-      const nl = chunk.indexOf(NL, pos);
-      if (nl < 0) break;
+    const n = chunk.length;
+    while (pos < n) {
       // The hot path: a callchain line (tab first) seen before, inside a sample.
       if (chunk[pos] === TAB && this.isOpen) {
+        const guess = this.prevKey >= 0 ? this.nextKey[this.prevKey] : -1;
+        if (guess >= 0) {
+          const e = pos + keys.lengthOf(guess);
+          if (e < n && chunk[e] === NL && keys.matchAt(guess, chunk, pos)) {
+            this.lineNo++;
+            this.pushKey(guess);
+            this.prevKey = guess;
+            pos = e + 1;
+            continue;
+          }
+        }
+        const nl = chunk.indexOf(NL, pos);
+        if (nl < 0) break;
         const end = nl > pos && chunk[nl - 1] === CR ? nl - 1 : nl;
         const k = keys.get(chunk, pos, end);
         if (k >= 0) {
           this.lineNo++;
-          const id = this.frameKeyFirst[k];
-          if (id >= 0) {
-            if (this.depth === this.stack.length) this.growStack(1);
-            this.stack[this.depth++] = id;
-          } else this.pushIds(this.frameKeyIds[k]);
+          this.pushKey(k);
+          this.follow(k);
           pos = nl + 1;
           continue;
         }
+        this.line(chunk, pos, nl);
+        pos = nl + 1;
+        continue;
       }
+      const nl = chunk.indexOf(NL, pos);
+      if (nl < 0) break;
       this.line(chunk, pos, nl);
       pos = nl + 1;
     }
@@ -521,6 +549,7 @@ export class PerfScriptParser {
       const known = this.frameKeys.get(buf, start, end);
       if (known >= 0) {
         this.pushKey(known);
+        this.follow(known);
         return;
       }
       const ids = this.frameIds(buf.toString('latin1', s, end));
@@ -530,10 +559,14 @@ export class PerfScriptParser {
           const bigger = new Int32Array(this.frameKeyFirst.length * 2);
           bigger.set(this.frameKeyFirst);
           this.frameKeyFirst = bigger;
+          const next = new Int32Array(bigger.length).fill(-1);
+          next.set(this.nextKey);
+          this.nextKey = next;
         }
         this.frameKeyFirst[k] = ids.length === 1 ? ids[0] : -1;
         this.frameKeyIds[k] = ids;
         this.pushIds(ids);
+        this.follow(k);
       }
       return;
     }
@@ -627,6 +660,7 @@ export class PerfScriptParser {
     this.openEventName = evS < 0 ? null : this.eventString(buf, evS, evE);
     this.openLine = this.lineNo;
     this.depth = 0;
+    this.prevKey = -1;
     return true;
   }
 
@@ -653,19 +687,39 @@ export class PerfScriptParser {
     return frames.map((f) => this.b.frame(f));
   }
 
-  private growPrev(n: number): void {
-    const f = new Int32Array(n * 2);
-    const m = new Int32Array(n * 2);
-    f.set(this.prevFrames);
-    m.set(this.prevNodes);
-    this.prevFrames = f;
-    this.prevNodes = m;
+  /** The previous sample of thread `tid` (its frames and trie nodes from the root), with room for `n` frames. */
+  private prevOf(tid: number, n: number): PrevStack {
+    let p = this.lastPrev;
+    if (p === null || this.lastPrevTid !== tid) {
+      p = this.prevByTid.get(tid) ?? null;
+      if (p === null) {
+        p = { frames: new Int32Array(64), nodes: new Int32Array(64), depth: 0 };
+        this.prevByTid.set(tid, p);
+      }
+      this.lastPrev = p;
+      this.lastPrevTid = tid;
+    }
+    if (p.frames.length < n) {
+      const f = new Int32Array(n * 2);
+      const m = new Int32Array(n * 2);
+      f.set(p.frames);
+      m.set(p.nodes);
+      p.frames = f;
+      p.nodes = m;
+    }
+    return p;
   }
 
   private growStack(more: number): void {
     const bigger = new Int32Array(Math.max(this.stack.length * 2, this.depth + more));
     bigger.set(this.stack);
     this.stack = bigger;
+  }
+
+  /** Records that frame line `k` follows the previous one (the next guess after it). */
+  private follow(k: number): void {
+    if (this.prevKey >= 0) this.nextKey[this.prevKey] = k;
+    this.prevKey = k;
   }
 
   private pushKey(k: number): void {
@@ -702,6 +756,7 @@ export class PerfScriptParser {
     this.openEventName = ev.event;
     this.openLine = this.lineNo;
     this.depth = 0;
+    this.prevKey = -1;
     if (ev.inlineFrame !== null) this.addInlineFrame(ev.inlineFrame);
   }
 
@@ -710,9 +765,9 @@ export class PerfScriptParser {
     if (!this.isOpen) return;
     this.isOpen = false;
     let node = 0;
-    // Walk the trie from the outermost frame. Samples in a row mostly share
-    // their outer frames, so reuse the previous sample's nodes while the
-    // frames match and hash only from where they differ.
+    // Walk the trie from the outermost frame. Samples of one thread mostly
+    // share their outer frames with that thread's previous sample, so reuse
+    // its nodes while the frames match and look up only from where they differ.
     const stack = this.stack;
     let n = this.depth;
     if (this.trimmer) {
@@ -723,18 +778,19 @@ export class PerfScriptParser {
         n = keep;
       }
     }
-    if (this.prevFrames.length < n) this.growPrev(n);
-    const pf = this.prevFrames;
-    const pn = this.prevNodes;
+    const prev = this.prevOf(this.openTid, n);
+    const pf = prev.frames;
+    const pn = prev.nodes;
     let k = 0; // depth from the root
-    while (k < n && k < this.prevDepth && pf[k] === stack[n - 1 - k]) node = pn[k++];
+    const same = Math.min(n, prev.depth);
+    while (k < same && pf[k] === stack[n - 1 - k]) node = pn[k++];
     for (; k < n; k++) {
       const f = stack[n - 1 - k];
       node = this.b.child(node, f);
       pf[k] = f;
       pn[k] = node;
     }
-    this.prevDepth = n;
+    prev.depth = n;
     this.depth = 0;
     if (this.openEventName !== null && this.builderEvent === null) this.builderEvent = this.openEventName;
     let pid = this.openPid;

@@ -25,17 +25,28 @@ const EMPTY = -1;
 export class CpuProfileBuilder {
   readonly frames: Frame[] = [];
   private readonly frameIds = new Map<string, number>();
-  private stackFrame: number[] = [-1];
-  private stackParent: number[] = [-1];
-  // 4 ints per slot: node id (EMPTY when free), its parent, its frame, unused:
-  // a probe compares the key in the same cache line as the id.
-  private table = new Int32Array(4 << 16).fill(EMPTY);
+  // Trie nodes in typed columns (node 0 is the root); build() hands them out as arrays.
+  private nodeFrame = Int32Array.of(-1, 0, 0, 0);
+  private nodeParent = Int32Array.of(-1, 0, 0, 0);
+  // The child each node was last asked for: samples in a row mostly repeat
+  // their callers' paths, so this answers most lookups without hashing.
+  private lastChild = new Int32Array(4);
+  private nodes = 1;
+  private table = new Int32Array(1 << 16).fill(EMPTY); // node ids; key is (parent, frame) of that node
   private tableMask = (1 << 16) - 1;
-  private readonly groups: SampleGroup[] = [];
-  // Groups in an open-addressing table keyed by (leaf, pid, tid, comm id): no string key per sample.
+  // Sample groups in typed columns (objects only in build(): ~100k live objects
+  // would make every young-generation GC copy them), found through an
+  // open-addressing table keyed by (leaf, pid, tid, comm id): no string key per sample.
+  private groupCount = 0;
+  private gLeaf = new Int32Array(1024);
+  private gComm = new Int32Array(1024);
+  private gPid = new Float64Array(1024);
+  private gTid = new Float64Array(1024);
+  private gSamples = new Float64Array(1024);
+  private gPeriod = new Float64Array(1024);
   private groupTable = new Int32Array(1 << 12).fill(EMPTY);
   private readonly commIds = new Map<string, number>();
-  private groupComm: number[] = [];
+  private readonly comms: string[] = [];
   private lastComm = '';
   private lastCommId = -1;
   private lastPid = NaN;
@@ -69,25 +80,41 @@ export class CpuProfileBuilder {
 
   /** The trie node for `frame` under `parent` (0 is the root), created on first use. */
   child(parent: number, frame: number): number {
+    const last = this.lastChild[parent];
+    if (last !== 0 && this.nodeFrame[last] === frame) return last;
     const mask = this.tableMask;
     let h = (Math.imul(parent, 0x9e3779b1) ^ Math.imul(frame, 0x85ebca77)) & mask;
     const table = this.table;
     for (;;) {
-      const at = h << 2;
-      const n = table[at];
+      const n = table[h];
       if (n === EMPTY) break;
-      if (table[at + 1] === parent && table[at + 2] === frame) return n;
+      if (this.nodeParent[n] === parent && this.nodeFrame[n] === frame) {
+        this.lastChild[parent] = n;
+        return n;
+      }
       h = (h + 1) & mask;
     }
-    const node = this.stackFrame.length;
-    this.stackFrame.push(frame);
-    this.stackParent.push(parent);
-    const at = h << 2;
-    table[at] = node;
-    table[at + 1] = parent;
-    table[at + 2] = frame;
+    const node = this.nodes++;
+    if (node === this.nodeFrame.length) this.growNodes();
+    this.nodeFrame[node] = frame;
+    this.nodeParent[node] = parent;
+    this.lastChild[parent] = node;
+    table[h] = node;
     if (node * 2 > mask) this.grow();
     return node;
+  }
+
+  private growNodes(): void {
+    const n = this.nodeFrame.length * 2;
+    const f = new Int32Array(n);
+    const p = new Int32Array(n);
+    const l = new Int32Array(n);
+    f.set(this.nodeFrame);
+    p.set(this.nodeParent);
+    l.set(this.lastChild);
+    this.nodeFrame = f;
+    this.nodeParent = p;
+    this.lastChild = l;
   }
 
   /** Adds `count` samples ending at trie node `leaf`; `t` is build-relative ns or null. */
@@ -100,20 +127,21 @@ export class CpuProfileBuilder {
     for (;;) {
       g = table[h];
       if (g === EMPTY) break;
-      const grp = this.groups[g];
-      if (grp.stack === leaf && grp.pid === pid && grp.tid === tid && this.groupComm[g] === c) break;
+      if (this.gLeaf[g] === leaf && this.gPid[g] === pid && this.gTid[g] === tid && this.gComm[g] === c) break;
       h = (h + 1) & mask;
     }
     if (g === EMPTY) {
-      g = this.groups.length;
-      this.groups.push({ stack: leaf, pid, tid, comm, count: 0, period: 0 });
-      this.groupComm.push(c);
+      g = this.groupCount++;
+      if (g === this.gLeaf.length) this.growGroupColumns();
+      this.gLeaf[g] = leaf;
+      this.gComm[g] = c;
+      this.gPid[g] = pid;
+      this.gTid[g] = tid;
       table[h] = g;
-      if (this.groups.length * 2 > table.length) this.growGroups();
+      if (this.groupCount * 2 > table.length) this.growGroups();
     }
-    const grp = this.groups[g];
-    grp.count += count;
-    grp.period += period;
+    this.gSamples[g] += count;
+    this.gPeriod[g] += period;
     this.totalSamples += count;
     this.totalPeriod += period;
     if (t !== null) this.addToTimeline(pid, t < 0 ? 0 : t, count);
@@ -122,7 +150,8 @@ export class CpuProfileBuilder {
   private commId(comm: string): number {
     let id = this.commIds.get(comm);
     if (id === undefined) {
-      id = this.commIds.size;
+      id = this.comms.length;
+      this.comms.push(comm);
       this.commIds.set(comm, id);
     }
     this.lastComm = comm;
@@ -130,12 +159,31 @@ export class CpuProfileBuilder {
     return id;
   }
 
+  private growGroupColumns(): void {
+    const n = this.gLeaf.length * 2;
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.gLeaf = i32(this.gLeaf);
+    this.gComm = i32(this.gComm);
+    this.gPid = f64(this.gPid);
+    this.gTid = f64(this.gTid);
+    this.gSamples = f64(this.gSamples);
+    this.gPeriod = f64(this.gPeriod);
+  }
+
   private growGroups(): void {
     const table = new Int32Array(this.groupTable.length * 2).fill(EMPTY);
     const mask = table.length - 1;
-    for (let g = 0; g < this.groups.length; g++) {
-      const grp = this.groups[g];
-      let h = groupHash(grp.stack, grp.pid, grp.tid, this.groupComm[g]) & mask;
+    for (let g = 0; g < this.groupCount; g++) {
+      let h = groupHash(this.gLeaf[g], this.gPid[g], this.gTid[g], this.gComm[g]) & mask;
       while (table[h] !== EMPTY) h = (h + 1) & mask;
       table[h] = g;
     }
@@ -150,9 +198,9 @@ export class CpuProfileBuilder {
     return {
       event: this.event,
       frames: this.frames,
-      stackFrame: this.stackFrame,
-      stackParent: this.stackParent,
-      groups: this.groups,
+      stackFrame: Array.from(this.nodeFrame.subarray(0, this.nodes)),
+      stackParent: Array.from(this.nodeParent.subarray(0, this.nodes)),
+      groups: this.sampleGroups(),
       bucketNs: this.bucketNs,
       timeline: this.timeline,
       totalSamples: this.totalSamples,
@@ -160,18 +208,22 @@ export class CpuProfileBuilder {
     };
   }
 
+  private sampleGroups(): SampleGroup[] {
+    const out: SampleGroup[] = new Array(this.groupCount);
+    for (let g = 0; g < this.groupCount; g++) {
+      out[g] = { stack: this.gLeaf[g], pid: this.gPid[g], tid: this.gTid[g], comm: this.comms[this.gComm[g]], count: this.gSamples[g], period: this.gPeriod[g] };
+    }
+    return out;
+  }
+
   private grow(): void {
-    const slots = (this.tableMask + 1) * 2;
-    const table = new Int32Array(slots * 4).fill(EMPTY);
-    const mask = slots - 1;
-    for (let n = 1; n < this.stackFrame.length; n++) {
-      const parent = this.stackParent[n];
-      const frame = this.stackFrame[n];
-      let h = (Math.imul(parent, 0x9e3779b1) ^ Math.imul(frame, 0x85ebca77)) & mask;
-      while (table[h << 2] !== EMPTY) h = (h + 1) & mask;
-      table[h << 2] = n;
-      table[(h << 2) + 1] = parent;
-      table[(h << 2) + 2] = frame;
+    const size = this.table.length * 2;
+    const table = new Int32Array(size).fill(EMPTY);
+    const mask = size - 1;
+    for (let n = 1; n < this.nodes; n++) {
+      let h = (Math.imul(this.nodeParent[n], 0x9e3779b1) ^ Math.imul(this.nodeFrame[n], 0x85ebca77)) & mask;
+      while (table[h] !== EMPTY) h = (h + 1) & mask;
+      table[h] = n;
     }
     this.table = table;
     this.tableMask = mask;
