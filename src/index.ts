@@ -10,7 +10,7 @@ export { createBundleWriter, type BundleWriter } from './bundle/writer.ts';
 export { summarizeBundle, type BundleSummary } from './bundle/summary.ts';
 export { startCapture, DEFAULT_CAPTURE_OPTIONS, type CaptureOptions, type CaptureHooks, type CaptureHandle, type CaptureResult, type CaptureProgress } from './capture/capture.ts';
 export { prepareOutputDir, type OutputDir } from './exporters/output-dir.ts';
-export { PprofBuilder, toAddr, type PprofBuilderOptions, type PprofValueType, type PprofMappingInput, type PprofLineInput, type PprofLocationInput, type PprofLabelValue } from './exporters/pprof-builder.ts';
+export { PprofBuilder, PprofLabelSet, toAddr, type PprofLabels, type PprofBuilderOptions, type PprofValueType, type PprofMappingInput, type PprofLineInput, type PprofLocationInput, type PprofLabelValue } from './exporters/pprof-builder.ts';
 export * from './exporters/jupyter.ts';
 export { escapeHtml, jsonForScript } from './exporters/html-escape.ts';
 export { loadBuild, detectRawFormat, DEFAULT_LOAD_OPTIONS, type LoadOptions, type RawFormat } from './importers/index.ts';

@@ -135,3 +135,21 @@ test('go tool pprof -raw shows every field: mapping range, offset, build id, fla
     await fsp.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a shared label set encodes exactly as the same labels given per sample', () => {
+  const make = (shared: boolean) => {
+    const b = new PprofBuilder({ sampleTypes: [['samples', 'count']] });
+    const loc = b.location({ lines: [{ name: 'f' }] });
+    const labels = { pid: 7, comm: 'go', package: '', rss: [5, 'bytes'] as [number, string] };
+    const set = b.labelSet(labels);
+    for (let i = 0; i < 3; i++) b.sample([loc], [i + 1], shared ? set : labels);
+    b.sample([loc], [9]);
+    return b.encode();
+  };
+  const a = make(true);
+  assert.equal(Buffer.compare(a, make(false)), 0);
+  const p = Profile.decode(a);
+  const s = (i: number | bigint) => p.stringTable.strings[Number(i)];
+  assert.deepEqual(p.sample.map((x) => x.label.map((l) => s(l.key))), [['pid', 'comm', 'rss'], ['pid', 'comm', 'rss'], ['pid', 'comm', 'rss'], []]);
+  assert.throws(() => new PprofBuilder({ sampleTypes: [['samples', 'count']] }).sample([], [1], new PprofBuilder({ sampleTypes: [['samples', 'count']] }).labelSet({ a: 'b' })), /label set/);
+});

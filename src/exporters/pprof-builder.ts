@@ -75,6 +75,14 @@ export interface PprofLocationInput {
 /** A label value: strings become `str` labels, numbers `num` labels; `[n, unit]` adds a unit. */
 export type PprofLabelValue = string | number | [num: number, unit: string];
 
+/** Labels for `sample()`: a record, or a set made once by `labelSet()` and shared by many samples. */
+export type PprofLabels = Record<string, PprofLabelValue | undefined | null> | PprofLabelSet;
+
+/** A set of labels interned once by `PprofBuilder.labelSet()`; samples that share it are cheaper to add and encode. */
+export class PprofLabelSet {
+  constructor(readonly labelSet: number) {}
+}
+
 export type Addr = number | bigint | string;
 
 /** Converts a hex string (with or without 0x), number or bigint to a pprof uint64. */
@@ -170,6 +178,7 @@ export class PprofBuilder {
   // Functions: name, system name, file (string indexes) and start line, by id - 1.
   private readonly funcCols = new Ints();
   private readonly functions = new Map<string, number>();
+  private readonly bareFunctions = new Map<string, number>();
   // Locations: mapping id, address, and their lines [lineStart[i], lineStart[i+1]) in lineFunc/lineNo.
   private readonly locMapping = new Ints();
   private readonly locAddress: (number | bigint)[] = [];
@@ -177,17 +186,19 @@ export class PprofBuilder {
   private readonly lineFunc = new Ints();
   private readonly lineNo = new Ints();
   private readonly locations = new Map<string, number>();
-  // Samples: stack [stackStart[i], stackStart[i+1]) in stackIds, values nValues each,
-  // labels [labelStart[i], labelStart[i+1]) in the label columns.
+  // Samples: stack [stackStart[i], stackStart[i+1]) in stackIds, values nValues
+  // each, and a label set. Set j's labels are [labelStart[j], labelStart[j+1]) in the label columns.
   private readonly stackStart = new Ints();
   private readonly stackIds = new Ints(1 << 16);
   private readonly values = new Nums();
+  private readonly sampleSet = new Ints();
   private readonly labelStart = new Ints();
   private readonly labelKey = new Ints();
   private readonly labelStr = new Ints();
   private readonly labelNum = new Nums();
   private readonly labelUnit = new Ints();
   private samples = 0;
+  private emptySet = -1;
 
   constructor(opts: PprofBuilderOptions) {
     const vt = ([type, unit]: PprofValueType): [number, number] => [this.str(type), this.str(unit)];
@@ -233,8 +244,11 @@ export class PprofBuilder {
 
   /** Returns the id (from 1) of a function, keyed by name, system name, file and start line. */
   func(l: PprofLineInput): number {
-    const key = `${l.name}\0${l.systemName ?? l.name}\0${l.file ?? ''}\0${l.startLine ?? 0}`;
-    const known = this.functions.get(key);
+    // Most functions are a bare name: key them by the name string itself (its hash is cached), no key string to build.
+    const bare = (l.systemName === undefined || l.systemName === l.name) && !l.file && !l.startLine;
+    const key = bare ? l.name : `${l.name}\0${l.systemName ?? l.name}\0${l.file ?? ''}\0${l.startLine ?? 0}`;
+    const map = bare ? this.bareFunctions : this.functions;
+    const known = map.get(key);
     if (known !== undefined) return known;
     const c = this.funcCols;
     c.push(this.str(l.name));
@@ -242,7 +256,7 @@ export class PprofBuilder {
     c.push(this.str(l.file ?? ''));
     c.push(l.startLine ?? 0);
     const id = c.n / 4;
-    this.functions.set(key, id);
+    map.set(key, id);
     return id;
   }
 
@@ -273,33 +287,47 @@ export class PprofBuilder {
    * cannot tell them from absent); numeric labels of 0 are kept as written
    * but `go tool pprof` treats 0 as absent too.
    */
-  sample(stack: ArrayLike<number>, values: ArrayLike<number>, labels?: Record<string, PprofLabelValue | undefined | null>): void {
+  sample(stack: ArrayLike<number>, values: ArrayLike<number>, labels?: PprofLabels): void {
     if (values.length !== this.nValues) {
       throw new Error(`PprofBuilder: sample has ${values.length} values, profile has ${this.nValues} sample types`);
     }
+    const set = labels === undefined ? this.noLabels() : labels instanceof PprofLabelSet ? labels.labelSet : this.labelSet(labels).labelSet;
+    if (set < 0 || set >= this.labelStart.n - 1) throw new Error(`PprofBuilder: label set ${set} is not from this builder`);
     const ids = this.stackIds;
     if (ids.n + stack.length > ids.a.length) ids.grow(ids.n + stack.length);
     for (let i = 0; i < stack.length; i++) ids.a[ids.n++] = stack[i];
     this.stackStart.push(ids.n);
     for (let i = 0; i < values.length; i++) this.values.push(values[i]);
-    if (labels) {
-      for (const k in labels) {
-        const v = labels[k];
-        if (v === undefined || v === null || v === '') continue;
-        this.labelKey.push(this.str(k));
-        if (typeof v === 'string') {
-          this.labelStr.push(this.str(v));
-          this.labelNum.push(0);
-          this.labelUnit.push(0);
-        } else {
-          this.labelStr.push(0);
-          this.labelNum.push(typeof v === 'number' ? v : v[0]);
-          this.labelUnit.push(typeof v === 'number' ? 0 : this.str(v[1]));
-        }
+    this.sampleSet.push(set);
+    this.samples++;
+  }
+
+  private noLabels(): number {
+    if (this.emptySet < 0) this.emptySet = this.labelSet({}).labelSet;
+    return this.emptySet;
+  }
+
+  /**
+   * Interns a set of labels (as `sample()` takes them) for samples to share:
+   * each distinct set is encoded once. Empty strings, null and undefined are dropped.
+   */
+  labelSet(labels: Record<string, PprofLabelValue | undefined | null>): PprofLabelSet {
+    for (const k in labels) {
+      const v = labels[k];
+      if (v === undefined || v === null || v === '') continue;
+      this.labelKey.push(this.str(k));
+      if (typeof v === 'string') {
+        this.labelStr.push(this.str(v));
+        this.labelNum.push(0);
+        this.labelUnit.push(0);
+      } else {
+        this.labelStr.push(0);
+        this.labelNum.push(typeof v === 'number' ? v : v[0]);
+        this.labelUnit.push(typeof v === 'number' ? 0 : this.str(v[1]));
       }
     }
     this.labelStart.push(this.labelKey.n);
-    this.samples++;
+    return new PprofLabelSet(this.labelStart.n - 2);
   }
 
   /** Number of samples added so far. */
@@ -421,25 +449,45 @@ export class PprofBuilder {
   }
 
   private writeSamples(w: ProtoWriter): void {
+    // Each label set's Label messages, encoded once.
+    const sets = this.labelStart.n - 1;
+    const lst = this.labelStart.a;
+    const setAt = new Int32Array(sets + 1);
+    let setBytes = Buffer.alloc(0);
+    {
+      const parts: Uint8Array[] = [];
+      const sw = new ProtoWriter(1 << 16, (c) => parts.push(c));
+      let size = 0;
+      for (let j = 0; j < sets; j++) {
+        for (let i = lst[j]; i < lst[j + 1]; i++) {
+          const [k, str, num, unit] = [this.labelKey.a[i], this.labelStr.a[i], this.labelNum.a[i], this.labelUnit.a[i]];
+          const n = sw.sizeField(k) + sw.sizeField(str) + sw.sizeField(num) + sw.sizeField(unit);
+          sw.ensure(6 + n);
+          sw.tag(3, 2);
+          sw.varint(n);
+          sw.field(1, k);
+          sw.field(2, str);
+          sw.field(3, num);
+          sw.field(4, unit);
+          size += 1 + sw.sizeVarint(n) + n;
+        }
+        setAt[j + 1] = size;
+      }
+      sw.flush();
+      setBytes = Buffer.concat(parts);
+    }
     const ids = this.stackIds.a;
     const ss = this.stackStart.a;
     const vals = this.values.a;
     const nv = this.nValues;
-    const lst = this.labelStart.a;
-    const lk = this.labelKey.a;
-    const lstr = this.labelStr.a;
-    const lnum = this.labelNum.a;
-    const lunit = this.labelUnit.a;
+    const sampleSet = this.sampleSet.a;
     for (let i = 0; i < this.samples; i++) {
       let locSize = 0;
       for (let j = ss[i]; j < ss[i + 1]; j++) locSize += w.sizeVarint(ids[j]) || 1;
       let valSize = 0;
       for (let j = i * nv; j < (i + 1) * nv; j++) valSize += w.sizeVarint(vals[j]) || 1;
-      let labelsSize = 0;
-      for (let j = lst[i]; j < lst[i + 1]; j++) {
-        const n = w.sizeField(lk[j]) + w.sizeField(lstr[j]) + w.sizeField(lnum[j]) + w.sizeField(lunit[j]);
-        labelsSize += 1 + w.sizeVarint(n) + n;
-      }
+      const set = sampleSet[i];
+      const labelsSize = setAt[set + 1] - setAt[set];
       const body = (locSize ? 1 + w.sizeVarint(locSize) + locSize : 0) + (valSize ? 1 + w.sizeVarint(valSize) + valSize : 0) + labelsSize;
       w.ensure(6 + body);
       w.tag(2, 2);
@@ -454,14 +502,7 @@ export class PprofBuilder {
         w.varint(valSize);
         for (let j = i * nv; j < (i + 1) * nv; j++) w.varint(vals[j]);
       }
-      for (let j = lst[i]; j < lst[i + 1]; j++) {
-        w.tag(3, 2);
-        w.varint(w.sizeField(lk[j]) + w.sizeField(lstr[j]) + w.sizeField(lnum[j]) + w.sizeField(lunit[j]));
-        w.field(1, lk[j]);
-        w.field(2, lstr[j]);
-        w.field(3, lnum[j]);
-        w.field(4, lunit[j]);
-      }
+      w.bytes(setBytes, setAt[set], setAt[set + 1]);
     }
   }
 }

@@ -19,7 +19,7 @@
 //    some location of the mapping has a name. A binary of which nothing was
 //    named keeps its raw addresses and is left to pprof to try.
 import type { BinaryInfo, CpuProfile, Frame, ToolInvocation } from '../model/types.ts';
-import { PprofBuilder, toAddr, type PprofValueType } from './pprof-builder.ts';
+import { PprofBuilder, toAddr, type PprofLabelSet, type PprofValueType } from './pprof-builder.ts';
 
 /** Profile-level fields of cpu.pb.gz: start time (epoch ns string), duration (ns), comments. */
 export interface CpuPprofOptions {
@@ -177,30 +177,42 @@ export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocat
     }
     return loc;
   };
-  // Location lists per trie node, leaf first, shared between groups with one leaf.
-  const stacks = new Map<number, number[]>();
-  const stackOf = (leaf: number): number[] => {
-    let s = stacks.get(leaf);
-    if (!s) {
-      s = [];
-      for (let n = leaf; n > 0; n = cpu.stackParent[n]) {
-        const first = n;
-        while (frames[cpu.stackFrame[n]].inlined && cpu.stackParent[n] > 0) n = cpu.stackParent[n];
-        s.push(location(first, n));
+  // A group's location ids, leaf first, written into one reused array (the builder copies them).
+  let scratch = new Int32Array(256);
+  const stackOf = (leaf: number): Int32Array => {
+    let k = 0;
+    for (let n = leaf; n > 0; n = cpu.stackParent[n]) {
+      if (k === scratch.length) {
+        const bigger = new Int32Array(k * 2);
+        bigger.set(scratch);
+        scratch = bigger;
       }
-      stacks.set(leaf, s);
+      const first = n;
+      while (frames[cpu.stackFrame[n]].inlined && cpu.stackParent[n] > 0) n = cpu.stackParent[n];
+      scratch[k++] = location(first, n);
     }
-    return s;
+    return scratch.subarray(0, k);
   };
+  // Groups of one thread share their labels: one label set per (pid, tid, comm).
+  const labelSets = new Map<number, Map<number, Map<string, PprofLabelSet>>>();
+  const labelsOf = (pid: number, tid: number, comm: string): PprofLabelSet => {
+    let byTid = labelSets.get(pid);
+    if (!byTid) labelSets.set(pid, (byTid = new Map()));
+    let byComm = byTid.get(tid);
+    if (!byComm) byTid.set(tid, (byComm = new Map()));
+    let set = byComm.get(comm);
+    if (!set) {
+      const inv = byPid.get(pid);
+      set = b.labelSet({ pid, tid, comm, tool: inv?.tool, package: inv?.importPath });
+      byComm.set(comm, set);
+    }
+    return set;
+  };
+  const values = [0, 0];
   for (const g of cpu.groups) {
-    const inv = byPid.get(g.pid);
-    b.sample(stackOf(g.stack), [g.count, g.period], {
-      pid: g.pid,
-      tid: g.tid,
-      comm: g.comm,
-      tool: inv?.tool,
-      package: inv?.importPath,
-    });
+    values[0] = g.count;
+    values[1] = g.period;
+    b.sample(stackOf(g.stack), values, labelsOf(g.pid, g.tid, g.comm));
   }
   return b;
 }

@@ -55,6 +55,17 @@ export class ProtoWriter {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
+  /** Bytes [s, e) of src as they are (the caller made room with ensure()). */
+  bytes(src: Uint8Array, s: number, e: number): void {
+    const b = this.buf;
+    let p = this.pos;
+    if (e - s > 64) {
+      b.set(src.subarray(s, e), p);
+      p += e - s;
+    } else for (let k = s; k < e; k++) b[p++] = src[k];
+    this.pos = p;
+  }
+
   /** A varint: non-negative integers < 2^31 take the fast path; the rest go through hi/lo words like pprof-format. */
   varint(v: number | bigint): void {
     const b = this.buf;
