@@ -16,7 +16,7 @@
 // protobuf is written straight from them (profile.proto field numbers), in
 // chunks that stream through gzip. The bytes are the ones pprof-format writes
 // for the same content (a test decodes and re-encodes with pprof-format).
-import { createGzip, constants as zc } from 'node:zlib';
+import { createGzip, constants as zc, type ZlibOptions } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { ProtoWriter } from './proto-writer.ts';
 
@@ -160,6 +160,8 @@ class Nums {
 
 /** Bytes of raw protobuf written before a chunk goes to gzip. */
 const CHUNK = 1 << 18;
+/** Samples written between two pauses of encodeGzip (for gzip to catch up). */
+const SAMPLE_BATCH = 8192;
 
 /** Builds one pprof profile: add mappings, locations and samples, then encode (gzip'd bytes). */
 export class PprofBuilder {
@@ -199,6 +201,7 @@ export class PprofBuilder {
   private readonly labelUnit = new Ints();
   private samples = 0;
   private emptySet = -1;
+  private setCache: [Buffer, Int32Array] | null = null;
 
   constructor(opts: PprofBuilderOptions) {
     const vt = ([type, unit]: PprofValueType): [number, number] => [this.str(type), this.str(unit)];
@@ -337,48 +340,57 @@ export class PprofBuilder {
 
   /** The profile decoded by pprof-format (for tests and callers that inspect or re-encode it). */
   build(): Profile {
-    const parts: Uint8Array[] = [];
-    this.write((c) => parts.push(c));
-    return Profile.decode(Buffer.concat(parts));
+    return Profile.decode(this.encode());
   }
 
   /** The protobuf, not compressed. */
   encode(): Buffer {
     const parts: Uint8Array[] = [];
-    this.write((c) => parts.push(c));
+    const w = new ProtoWriter(CHUNK, (c) => parts.push(c));
+    for (const _ of this.write(w));
     return Buffer.concat(parts);
   }
 
   /**
-   * The gzip'd protobuf, as `go tool pprof` reads it. Written in chunks that
-   * gzip compresses on the thread pool while the next chunk is encoded, at
-   * gzip's fastest level (as Go's runtime/pprof writes profiles).
+   * The gzip'd protobuf, as `go tool pprof` reads it, at gzip's fastest level
+   * (as Go's runtime/pprof writes profiles). The protobuf is written a batch
+   * of samples at a time and handed to gzip, which compresses on the thread
+   * pool while the next batch is encoded; at most a few chunks of it exist at once.
    */
   async encodeGzip(): Promise<Buffer> {
-    const gz = createGzip({ level: zc.Z_BEST_SPEED, chunkSize: 1 << 16 });
+    // writableHighWaterMark (a stream option zlib passes on, missing from its type): encoding runs up to 4 chunks ahead of gzip.
+    const gz = createGzip({ level: zc.Z_BEST_SPEED, chunkSize: 1 << 16, writableHighWaterMark: 4 * CHUNK } as ZlibOptions);
     const out: Buffer[] = [];
     gz.on('data', (d: Buffer) => out.push(d));
     const done = new Promise<void>((ok, fail) => {
       gz.on('end', ok);
       gz.on('error', fail);
     });
-    const pending: Uint8Array[] = [];
-    this.write((c) => pending.push(c));
-    // Hand the chunks over one event-loop turn at a time so compression overlaps the rest.
-    for (const c of pending) {
-      gz.write(c);
-      await new Promise(setImmediate);
+    let full = false;
+    const w = new ProtoWriter(CHUNK, (c) => {
+      if (!gz.write(c)) full = true;
+    });
+    for (const _ of this.write(w)) {
+      if (full) {
+        await new Promise((ok) => gz.once('drain', ok));
+        full = false;
+      }
     }
     gz.end();
     await done;
     return Buffer.concat(out);
   }
 
-  /** Writes the profile.proto message (fields in pprof-format's order) as chunks to `sink`. */
-  private write(sink: (chunk: Uint8Array) => void): void {
-    const w = new ProtoWriter(CHUNK, sink);
+  /**
+   * Writes the profile.proto message (fields in pprof-format's order) into
+   * `w`, pausing (yielding) after each batch of samples.
+   */
+  private *write(w: ProtoWriter): Generator<void> {
     for (const [type, unit] of this.sampleTypes) writeValueType(w, 1, type, unit);
-    this.writeSamples(w);
+    for (let i = 0; i < this.samples; i += SAMPLE_BATCH) {
+      this.writeSamples(w, i, Math.min(this.samples, i + SAMPLE_BATCH));
+      yield;
+    }
     for (let i = 0; i < this.mappingRows.length; i++) {
       const m = this.mappingRows[i];
       w.ensure(128);
@@ -448,40 +460,44 @@ export class PprofBuilder {
     w.flush();
   }
 
-  private writeSamples(w: ProtoWriter): void {
-    // Each label set's Label messages, encoded once.
+  /** Each label set's Label messages, encoded once (cached until a set is added): the bytes, and set j's range [at[j], at[j+1]). */
+  private labelSetBytes(): [Buffer, Int32Array] {
     const sets = this.labelStart.n - 1;
+    if (this.setCache && this.setCache[1].length === sets + 1) return this.setCache;
     const lst = this.labelStart.a;
     const setAt = new Int32Array(sets + 1);
-    let setBytes = Buffer.alloc(0);
-    {
-      const parts: Uint8Array[] = [];
-      const sw = new ProtoWriter(1 << 16, (c) => parts.push(c));
-      let size = 0;
-      for (let j = 0; j < sets; j++) {
-        for (let i = lst[j]; i < lst[j + 1]; i++) {
-          const [k, str, num, unit] = [this.labelKey.a[i], this.labelStr.a[i], this.labelNum.a[i], this.labelUnit.a[i]];
-          const n = sw.sizeField(k) + sw.sizeField(str) + sw.sizeField(num) + sw.sizeField(unit);
-          sw.ensure(6 + n);
-          sw.tag(3, 2);
-          sw.varint(n);
-          sw.field(1, k);
-          sw.field(2, str);
-          sw.field(3, num);
-          sw.field(4, unit);
-          size += 1 + sw.sizeVarint(n) + n;
-        }
-        setAt[j + 1] = size;
+    const parts: Uint8Array[] = [];
+    const sw = new ProtoWriter(1 << 16, (c) => parts.push(c));
+    let size = 0;
+    for (let j = 0; j < sets; j++) {
+      for (let i = lst[j]; i < lst[j + 1]; i++) {
+        const [k, str, num, unit] = [this.labelKey.a[i], this.labelStr.a[i], this.labelNum.a[i], this.labelUnit.a[i]];
+        const n = sw.sizeField(k) + sw.sizeField(str) + sw.sizeField(num) + sw.sizeField(unit);
+        sw.ensure(6 + n);
+        sw.tag(3, 2);
+        sw.varint(n);
+        sw.field(1, k);
+        sw.field(2, str);
+        sw.field(3, num);
+        sw.field(4, unit);
+        size += 1 + sw.sizeVarint(n) + n;
       }
-      sw.flush();
-      setBytes = Buffer.concat(parts);
+      setAt[j + 1] = size;
     }
+    sw.flush();
+    this.setCache = [Buffer.concat(parts), setAt];
+    return this.setCache;
+  }
+
+  /** Samples [from, to). */
+  private writeSamples(w: ProtoWriter, from: number, to: number): void {
+    const [setBytes, setAt] = this.labelSetBytes();
     const ids = this.stackIds.a;
     const ss = this.stackStart.a;
     const vals = this.values.a;
     const nv = this.nValues;
     const sampleSet = this.sampleSet.a;
-    for (let i = 0; i < this.samples; i++) {
+    for (let i = from; i < to; i++) {
       let locSize = 0;
       for (let j = ss[i]; j < ss[i + 1]; j++) locSize += w.sizeVarint(ids[j]) || 1;
       let valSize = 0;

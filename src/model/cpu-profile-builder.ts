@@ -24,13 +24,12 @@ const EMPTY = -1;
 /** Builds a CpuProfile (stack trie, sample groups, per-pid timeline) from samples, in memory bounded by distinct stacks. */
 export class CpuProfileBuilder {
   readonly frames: Frame[] = [];
+  private readonly frameByAddr = new Map<string, number>();
   private readonly frameIds = new Map<string, number>();
-  // Trie nodes in typed columns (node 0 is the root); build() hands them out as arrays.
-  private nodeFrame = Int32Array.of(-1, 0, 0, 0);
-  private nodeParent = Int32Array.of(-1, 0, 0, 0);
-  // The child each node was last asked for: samples in a row mostly repeat
-  // their callers' paths, so this answers most lookups without hashing.
-  private lastChild = new Int32Array(4);
+  // Trie nodes, 4 ints each so one cache line holds all of a node: frame,
+  // parent, the child it was last asked for (see child()), unused. Node 0 is
+  // the root; build() hands frames and parents out as the model's arrays.
+  private node4 = Int32Array.of(-1, -1, 0, 0, 0, 0, 0, 0);
   private nodes = 1;
   private table = new Int32Array(1 << 16).fill(EMPTY); // node ids; key is (parent, frame) of that node
   private tableMask = (1 << 16) - 1;
@@ -68,53 +67,62 @@ export class CpuProfileBuilder {
 
   /** The id of a frame, interned by (name, dso, addr). */
   frame(f: Frame): number {
+    // Looked up by its address string first (frames keep it: no key string to
+    // build); frames that share an address but differ in name or DSO fall
+    // back to a full key.
+    const first = this.frameByAddr.get(f.addr);
+    if (first === undefined) return this.newFrame(f, true);
+    const g = this.frames[first];
+    if (g.name === f.name && g.dso === f.dso) return first;
     const key = `${f.name}\0${f.dso}\0${f.addr}`;
-    let id = this.frameIds.get(key);
-    if (id === undefined) {
-      id = this.frames.length;
-      this.frames.push(f);
-      this.frameIds.set(key, id);
-    }
+    const id = this.frameIds.get(key);
+    return id === undefined ? this.newFrame(f, false, key) : id;
+  }
+
+  private newFrame(f: Frame, firstOfAddr: boolean, key?: string): number {
+    const id = this.frames.length;
+    this.frames.push(f);
+    if (firstOfAddr) this.frameByAddr.set(f.addr, id);
+    else this.frameIds.set(key!, id);
     return id;
   }
 
-  /** The trie node for `frame` under `parent` (0 is the root), created on first use. */
+  /**
+   * The trie node for `frame` under `parent` (0 is the root), created on first
+   * use. Samples in a row mostly repeat their callers' paths, so the child a
+   * node was last asked for answers most lookups without hashing.
+   */
   child(parent: number, frame: number): number {
-    const last = this.lastChild[parent];
-    if (last !== 0 && this.nodeFrame[last] === frame) return last;
+    const nodes = this.node4;
+    const last = nodes[(parent << 2) + 2];
+    if (last !== 0 && nodes[last << 2] === frame) return last;
     const mask = this.tableMask;
     let h = (Math.imul(parent, 0x9e3779b1) ^ Math.imul(frame, 0x85ebca77)) & mask;
     const table = this.table;
     for (;;) {
       const n = table[h];
       if (n === EMPTY) break;
-      if (this.nodeParent[n] === parent && this.nodeFrame[n] === frame) {
-        this.lastChild[parent] = n;
+      if (nodes[n << 2] === frame && nodes[(n << 2) + 1] === parent) {
+        nodes[(parent << 2) + 2] = n;
         return n;
       }
       h = (h + 1) & mask;
     }
     const node = this.nodes++;
-    if (node === this.nodeFrame.length) this.growNodes();
-    this.nodeFrame[node] = frame;
-    this.nodeParent[node] = parent;
-    this.lastChild[parent] = node;
+    if (node << 2 === this.node4.length) this.growNodes();
+    const at = node << 2;
+    this.node4[at] = frame;
+    this.node4[at + 1] = parent;
+    this.node4[(parent << 2) + 2] = node;
     table[h] = node;
     if (node * 2 > mask) this.grow();
     return node;
   }
 
   private growNodes(): void {
-    const n = this.nodeFrame.length * 2;
-    const f = new Int32Array(n);
-    const p = new Int32Array(n);
-    const l = new Int32Array(n);
-    f.set(this.nodeFrame);
-    p.set(this.nodeParent);
-    l.set(this.lastChild);
-    this.nodeFrame = f;
-    this.nodeParent = p;
-    this.lastChild = l;
+    const bigger = new Int32Array(this.node4.length * 2);
+    bigger.set(this.node4);
+    this.node4 = bigger;
   }
 
   /** Adds `count` samples ending at trie node `leaf`; `t` is build-relative ns or null. */
@@ -198,14 +206,21 @@ export class CpuProfileBuilder {
     return {
       event: this.event,
       frames: this.frames,
-      stackFrame: Array.from(this.nodeFrame.subarray(0, this.nodes)),
-      stackParent: Array.from(this.nodeParent.subarray(0, this.nodes)),
+      stackFrame: this.nodeColumn(0),
+      stackParent: this.nodeColumn(1),
       groups: this.sampleGroups(),
       bucketNs: this.bucketNs,
       timeline: this.timeline,
       totalSamples: this.totalSamples,
       totalPeriod: this.totalPeriod,
     };
+  }
+
+  /** Field `k` (0 frame, 1 parent) of every node, as the model's plain array. */
+  private nodeColumn(k: number): number[] {
+    const out: number[] = new Array(this.nodes);
+    for (let n = 0; n < this.nodes; n++) out[n] = this.node4[(n << 2) + k];
+    return out;
   }
 
   private sampleGroups(): SampleGroup[] {
@@ -221,7 +236,7 @@ export class CpuProfileBuilder {
     const table = new Int32Array(size).fill(EMPTY);
     const mask = size - 1;
     for (let n = 1; n < this.nodes; n++) {
-      let h = (Math.imul(this.nodeParent[n], 0x9e3779b1) ^ Math.imul(this.nodeFrame[n], 0x85ebca77)) & mask;
+      let h = (Math.imul(this.node4[(n << 2) + 1], 0x9e3779b1) ^ Math.imul(this.node4[n << 2], 0x85ebca77)) & mask;
       while (table[h] !== EMPTY) h = (h + 1) & mask;
       table[h] = n;
     }
