@@ -377,9 +377,9 @@ export class PerfScriptParser {
   private builderEvent: string | null = null;
   // Frame lines seen before, by their bytes (indentation included) → frame ids:
   // the one id in frameKeyFirst, or -1 and the ids (inlined frames) in frameKeyIds.
-  private readonly frameKeys = new ByteKeyTable();
+  private frameKeys = new ByteKeyTable();
   private frameKeyFirst = new Int32Array(1024);
-  private readonly frameKeyIds: number[][] = [];
+  private frameKeyIds: number[][] = [];
   // The frame line that followed each frame line last time, and the key of the
   // previous line of the open sample (-1 at its start): callers' frames repeat
   // in the same order, so most lines are checked against one guess, with no
@@ -506,6 +506,13 @@ export class PerfScriptParser {
       this.line(t, 0, t.length);
     }
     this.flush();
+    // The lookup tables are done with: let the GC have them while build() makes the model's arrays.
+    this.frameKeys = new ByteKeyTable();
+    this.frameKeyIds = [];
+    this.frameKeyFirst = new Int32Array(0);
+    this.nextKey = new Int32Array(0);
+    this.prevByTid.clear();
+    this.lastPrev = null;
     const profile = this.b.build();
     profile.event = this.builderEvent ?? this.o.defaultEvent;
     if (this.trimmer) profile.unwindGarbage = { samples: this.garbageSamples, frames: this.garbageFrames };

@@ -3,13 +3,12 @@
 //   gbp pprof --perf-script FILE.txt[.gz]|- -o OUT.pb.gz   any perf text → one CPU profile
 import type { Command } from 'commander';
 import { addBundleOptions, loadOptionsFromFlags, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
-import { loadBuild } from '../../importers/index.ts';
 import { parsePerfScriptFile } from '../../importers/perf-script.ts';
 import { binariesOf, frameResolver } from '../../importers/symbolize.ts';
 import { SymbolResolver } from '../../symbols/resolver.ts';
 import { prepareOutputDir, writeNew } from '../../exporters/output-dir.ts';
-import { writePprofFiles } from '../../exporters/pprof-files.ts';
-import { encodeCpuPprof } from '../../exporters/pprof-cpu.ts';
+import { buildCpuPprof } from '../../exporters/pprof-cpu.ts';
+import type { PprofBuilder } from '../../exporters/pprof-builder.ts';
 import type { Warning } from '../../model/types.ts';
 import { GbpError } from '../../errors.ts';
 
@@ -37,6 +36,8 @@ export function registerPprof(program: Command): void {
     }
     if (!bundle) throw new GbpError('usage', 'gbp pprof: give a bundle (gbp pprof BUNDLE -o DIR) or --perf-script FILE');
     if (!opts.output) throw new GbpError('usage', 'gbp pprof: -o DIR is required');
+    // Loaded here, not at the top: the --perf-script converter needs none of the bundle importers (~50 ms of start-up).
+    const [{ loadBuild }, { writePprofFiles }] = await Promise.all([import('../../importers/index.ts'), import('../../exporters/pprof-files.ts')]);
     const b = await openBundleFromFlags(bundle, opts);
     try {
       const model = await loadBuild(b, loadOptionsFromFlags(opts));
@@ -53,6 +54,15 @@ export function registerPprof(program: Command): void {
 
 /** The standalone converter: perf text (file or stdin, gzip'd or not) → one gzip'd pprof CPU profile. */
 async function perfScriptToPprof(input: string, output: string, flags: PprofFlags): Promise<void> {
+  const { pprof, summary, warnings } = await perfScriptProfile(input, flags);
+  await writeNew(output, await pprof.encodeGzip(), !!flags.force);
+  if (flags.quiet) return;
+  printWarnings(warnings);
+  process.stderr.write(`gbp: ${output}: ${summary}\n`);
+}
+
+/** Parses the perf text into a pprof builder; the model is dropped on return, before encoding (peak memory). */
+async function perfScriptProfile(input: string, flags: PprofFlags): Promise<{ pprof: PprofBuilder; summary: string; warnings: Warning[] }> {
   const o = loadOptionsFromFlags(flags);
   // No recorded build-ids here: binaries on this machine (or --binaries/--goroot) are used as they are.
   const resolver = o.symbols ? new SymbolResolver([], new Map(), o.symbols) : null;
@@ -63,11 +73,10 @@ async function perfScriptToPprof(input: string, output: string, flags: PprofFlag
   } finally {
     resolver?.close();
   }
-  await writeNew(output, await encodeCpuPprof(r.profile), !!flags.force);
-  if (flags.quiet) return;
-  printWarnings([...r.warnings, ...(resolver?.warnings ?? [])]);
   const p = r.profile;
-  process.stderr.write(`gbp: ${output}: ${p.totalSamples} samples (${p.event}), ${p.groups.length} distinct stacks×threads, ${p.frames.length} frames, ${r.warnings.length} warnings\n`);
+  const warnings = [...r.warnings, ...(resolver?.warnings ?? [])];
+  const summary = `${p.totalSamples} samples (${p.event}), ${p.groups.length} distinct stacks×threads, ${p.frames.length} frames, ${r.warnings.length} warnings`;
+  return { pprof: buildCpuPprof(p), summary, warnings };
 }
 
 function printWarnings(warnings: Warning[], max = 10): void {
