@@ -124,6 +124,16 @@ test('1.19 sample cpu.pb.gz: go tool pprof -top names compiler functions, -lines
   });
 });
 
+/** A program that spends ~0.3 s in one function named `fn`. */
+function spinSource(fn: string): string {
+  return `package main\n\n//go:noinline\nfunc ${fn}(n int) int {\n\ts := 0\n\tfor i := 0; i < n; i++ {\n\t\ts += i * i % 7\n\t}\n\treturn s\n}\n\nfunc main() { println(${fn}(200_000_000)) }\n`;
+}
+
+/** One GOCACHE for the spin builds of this file (fresh per run): later builds only recompile main and relink. */
+function spinEnv(): NodeJS.ProcessEnv {
+  return goEnv(path.join(work, 'spin-cache'), { CGO_ENABLED: '0' });
+}
+
 /** Extracts a bundle into a temp folder (tar is a judge independent of our reader). */
 async function untar(bundle: string): Promise<string> {
   const d = path.join(work, path.basename(bundle) + '.d');
@@ -173,11 +183,8 @@ test('a Go 1.26 capture: pprof -list and -disasm print a compiler function; the 
 test('a replaced binary (another build-id) is reported and not used; its frames keep address and DSO in cpu.pb.gz', { skip: (!perfOk || !existsSync(GO_NEW)) && 'perf or Go 1.26 absent' }, async () => {
   // A stripped PIE (ET_DYN): perf names none of its frames, the pclntab names all of them.
   const mod = path.join(work, 'spin');
-  await writeTree(mod, {
-    'go.mod': 'module spin\n\ngo 1.22\n',
-    'main.go': 'package main\n\n//go:noinline\nfunc spin(n int) int {\n\ts := 0\n\tfor i := 0; i < n; i++ {\n\t\ts += i * i % 7\n\t}\n\treturn s\n}\n\nfunc main() { println(spin(200_000_000)) }\n',
-  });
-  const env = goEnv(path.join(work, 'spin-cache'), { CGO_ENABLED: '0' });
+  await writeTree(mod, { 'go.mod': 'module spin\n\ngo 1.22\n', 'main.go': spinSource('spin') });
+  const env = spinEnv();
   const prog = path.join(mod, 'spin');
   const build = (id: string) => execFileSync(GO_NEW, ['build', '-buildmode=pie', `-ldflags=-s -w -B 0x${id}`, '-o', prog, '.'], { cwd: mod, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const idA = 'a1'.repeat(20);
@@ -229,4 +236,31 @@ test('a replaced binary (another build-id) is reported and not used; its frames 
   assert.deepEqual([str(m.buildId), m.hasFunctions, Number(m.memoryStart), Number(m.fileOffset)], [idA, false, 0x400000, 0]);
   const got = new Set(p.location.filter((l) => Number(l.mappingId) === Number(m.id)).map((l) => { assert.equal(l.line.length, 0); return Number(l.address); }));
   assert.deepEqual(got, new Set(progFrames.map((f) => 0x400000 + parseInt(f[0], 16))));
+});
+
+test('gbp pprof --perf-script: a local binary that names perf-named frames otherwise is not used for them (warning), perf keeps its names', { skip: (!perfOk || !existsSync(GO_NEW)) && 'perf or Go 1.26 absent' }, async () => {
+  const mod = path.join(work, 'named');
+  await writeTree(mod, { 'go.mod': 'module named\n\ngo 1.22\n', 'main.go': spinSource('spin') });
+  const prog = path.join(mod, 'named');
+  const build = () => execFileSync(GO_NEW, ['build', '-buildmode=pie', '-o', prog, '.'], { cwd: mod, env: spinEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  build(); // unstripped: perf names every frame from .symtab
+  const data = path.join(work, 'named.data');
+  execFileSync('perf', ['record', '-q', '-e', 'cpu-clock', '-g', '-F', '999', '-o', data, '--', prog], { stdio: 'ignore' });
+  const text = path.join(work, 'named.txt');
+  writeFileSync(text, execFileSync('perf', ['script', '-i', data, '--ns', '-F', PERF_SCRIPT_FIELDS], { maxBuffer: 256 << 20 }));
+  const perfNames = new Set(perfSamples(readFileSync(text, 'utf8')).flat().filter((f) => f[2] === prog).map((f) => f[1].replace(/\.abi(0|internal)$/, '')));
+  assert.ok(perfNames.has('main.spin'));
+
+  // Same path, another program: its function sits where main.spin was, under another name.
+  await writeTree(mod, { 'main.go': spinSource('twirl') });
+  build();
+  const out = path.join(work, 'named.pb.gz');
+  const r = await gbp(['pprof', '--perf-script', text, '-o', out], { cwd: work, env: process.env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /not of the binary perf saw/);
+  const p = Profile.decode(gunzipSync(readFileSync(out)));
+  const str = (i: number | bigint) => p.stringTable.strings[Number(i)];
+  const m = p.mapping.find((x) => str(x.filename) === prog)!;
+  const ours = new Set(p.location.filter((l) => Number(l.mappingId) === Number(m.id)).flatMap((l) => l.line.map((ln) => str(p.function[Number(ln.functionId) - 1].name).replace(/\.abi(0|internal)$/, ''))));
+  assert.ok(ours.has('main.spin') && !ours.has('main.twirl'), [...ours].join(' '));
 });

@@ -68,7 +68,9 @@ function layoutOf(dso: string, info: BinaryInfo | undefined, offsets: number[]):
   if (loads?.length) {
     // The segment holding most sampled offsets is the executable one (PT_LOAD flags are not kept).
     const hits = loads.map(([off, , size]) => offsets.filter((o) => o >= off && o < off + size).length);
-    const [off, vaddr, size] = loads[hits.indexOf(Math.max(...hits))];
+    let best = 0;
+    for (let i = 1; i < hits.length; i++) if (hits[i] > hits[best]) best = i;
+    const [off, vaddr, size] = loads[best];
     return {
       start: vaddr,
       limit: vaddr + size,
@@ -80,7 +82,8 @@ function layoutOf(dso: string, info: BinaryInfo | undefined, offsets: number[]):
       },
     };
   }
-  const max = offsets.length ? Math.max(...offsets) : 0;
+  let max = 0; // a loop: a big profile has more offsets than Math.max(...) takes arguments
+  for (const o of offsets) if (o > max) max = o;
   return { start: UNKNOWN_LAYOUT_START, limit: UNKNOWN_LAYOUT_START + Math.ceil((max + 1) / 4096) * 4096, offset: 0, address: (a) => UNKNOWN_LAYOUT_START + parseInt(a, 16) };
 }
 

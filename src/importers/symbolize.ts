@@ -6,11 +6,14 @@ import type { SymbolResolver } from '../symbols/resolver.ts';
 
 /**
  * The perf parser's resolve hook: frames perf could not name, and every frame
- * of a Go binary (its pclntab adds inlined calls, file and line to perf's
- * one function name). Other frames perf named keep perf's name.
+ * of a Go binary whose function agrees with perf's name (its pclntab adds
+ * inlined calls, file and line to perf's one name). Other frames keep perf's name.
  */
 export function frameResolver(resolver: SymbolResolver): (raw: RawFrame) => Frame[] | null {
-  return (raw) => (raw.symbol === '' || raw.symbol === '[unknown]' || resolver.isGoBinary(raw.dso) ? resolver.resolve(raw) : null);
+  return (raw) => {
+    if (raw.symbol === '' || raw.symbol === '[unknown]') return resolver.resolve(raw);
+    return resolver.isGoBinary(raw.dso) ? resolver.resolveNamed(raw) : null;
+  };
 }
 
 /** What the resolver knows of every DSO the frames name (geometry and build-id for pprof mappings). */

@@ -38,6 +38,7 @@ export class SymbolResolver {
   readonly unverified: string[] = [];
   private readonly tables = new Map<string, SymbolTable | null>();
   private readonly sidecars = new Map<string, SidecarJson>();
+  private readonly disagreeing = new Set<string>();
   private readonly opts: ResolverOptions;
 
   /**
@@ -68,6 +69,24 @@ export class SymbolResolver {
     const f = this.resolveOffset(raw.dso, parseInt(raw.addr, 16));
     if (!f) return null;
     return f.map((s) => ({ name: s.name, dso: raw.dso, addr: raw.addr, ...(s.file ? { file: s.file } : {}), ...(s.line ? { line: s.line } : {}), named: true, ...(s.inlined ? { inlined: true } : {}) }));
+  }
+
+  /**
+   * Frames (with inlined calls, file, line) for a frame perf already named,
+   * only when our outermost function is perf's (ABI suffix aside): a binary
+   * that names it otherwise is not the one perf saw, so perf's name stays and
+   * the first such frame of each DSO becomes a warning.
+   */
+  resolveNamed(raw: RawFrameLike & { symbol: string }): Frame[] | null {
+    const f = this.resolve(raw);
+    if (!f) return null;
+    const ours = f[f.length - 1].name;
+    if (ours === raw.symbol || ours === raw.symbol.replace(/\.abi(0|internal)$/, '')) return f;
+    if (!this.disagreeing.has(raw.dso)) {
+      this.disagreeing.add(raw.dso);
+      this.warn(raw.dso, `perf named 0x${raw.addr} ${raw.symbol}, the symbols used name it ${ours}: they are not of the binary perf saw; perf's names kept where they differ`);
+    }
+    return null;
   }
 
   /**
