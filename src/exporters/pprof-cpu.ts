@@ -18,6 +18,9 @@
 //  - has_functions is set as pprof itself sets it after symbolizing: when
 //    some location of the mapping has a name. A binary of which nothing was
 //    named keeps its raw addresses and is left to pprof to try.
+// pprof's -disasm reads the binary's .symtab (stripped binaries have none);
+// -list reads sources by the pclntab's paths, relative to GOROOT/src for a
+// toolchain built with -trimpath (`-source_path "$(go env GOROOT)/src"`).
 import type { BinaryInfo, CpuProfile, Frame, ToolInvocation } from '../model/types.ts';
 import { PprofBuilder, toAddr, type PprofLabelSet, type PprofValueType } from './pprof-builder.ts';
 
