@@ -96,36 +96,62 @@ export function readPclntab(elf: ElfFile): Pclntab | null {
   };
 
   // pc-value table walk (runtime.pcvalue / gosym step): zig-zag value deltas, pc deltas × quantum.
-  const pcvalue = (tableOff: number, entry: number, target: number): number => {
-    if (tableOff === 0) return -1;
+  // Each table is decoded once into [pc end - entry, value] pairs (tables are
+  // shared between functions, so pcs stay relative to the entry), then looked
+  // up by binary search: a hot function's many sampled addresses no longer
+  // walk its table from the start each time. The cache is dropped when large.
+  const decoded = new Map<number, Int32Array>();
+  let decodedInts = 0;
+  const decode = (tableOff: number): Int32Array => {
+    const pairs: number[] = [];
     let p = pctabOff + tableOff;
     let val = -1;
-    let pc = entry;
+    let pc = 0;
     let first = true;
     while (p < d.length) {
-      let uv = 0;
-      let shift = 0;
-      let b: number;
-      do {
+      // Varints are uint32 (runtime.readvarint): 5 bytes at most.
+      let b = d[p++];
+      let uv = b & 0x7f;
+      for (let shift = 7; b & 0x80 && shift < 35; shift += 7) {
         b = d[p++];
-        uv += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b & 0x80);
-      if (uv === 0 && !first) return -1;
+        uv |= (b & 0x7f) << shift;
+      }
+      uv >>>= 0;
+      if (uv === 0 && !first) break;
       first = false;
-      const v32 = uv | 0;
-      val += uv & 1 ? ~(v32 >> 1) : v32 >>> 1;
-      let pcd = 0;
-      shift = 0;
-      do {
+      val += uv & 1 ? ~(uv >>> 1) : uv >>> 1;
+      b = d[p++];
+      let pcd = b & 0x7f;
+      for (let shift = 7; b & 0x80 && shift < 35; shift += 7) {
         b = d[p++];
-        pcd += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b & 0x80);
-      pc += pcd * quantum;
-      if (target < pc) return val;
+        pcd |= (b & 0x7f) << shift;
+      }
+      pc += (pcd >>> 0) * quantum;
+      pairs.push(pc, val);
     }
-    return -1;
+    return Int32Array.from(pairs);
+  };
+  const pcvalue = (tableOff: number, entry: number, target: number): number => {
+    if (tableOff === 0) return -1;
+    let t = decoded.get(tableOff);
+    if (t === undefined) {
+      t = decode(tableOff);
+      if ((decodedInts += t.length) > 1 << 22) {
+        decoded.clear();
+        decodedInts = t.length;
+      }
+      decoded.set(tableOff, t);
+    }
+    const rel = target - entry;
+    // First pair whose pc end lies beyond the target.
+    let lo = 0;
+    let hi = t.length >> 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rel < t[mid * 2]) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo < t.length >> 1 ? t[lo * 2 + 1] : -1;
   };
 
   const fileName = (fo: number, fileno: number): string => {
