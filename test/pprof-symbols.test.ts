@@ -264,3 +264,43 @@ test('gbp pprof --perf-script: a local binary that names perf-named frames other
   const ours = new Set(p.location.filter((l) => Number(l.mappingId) === Number(m.id)).flatMap((l) => l.line.map((ln) => str(p.function[Number(ln.functionId) - 1].name).replace(/\.abi(0|internal)$/, ''))));
   assert.ok(ours.has('main.spin') && !ours.has('main.twirl'), [...ours].join(' '));
 });
+
+test('--goroot: a toolchain found elsewhere names the frames of the recorded (now missing) one, through the CLI; --no-symbols gives perf\'s names', { skip: (!perfOk || !existsSync(GO_NEW)) && 'perf or Go 1.26 absent' }, async () => {
+  // A stripped "compile" in a GOROOT layout, recorded there, then the GOROOT moves away.
+  const mod = path.join(work, 'tool');
+  await writeTree(mod, { 'go.mod': 'module faketool\n\ngo 1.22\n', 'main.go': spinSource('spin') });
+  const recordedRoot = path.join(work, 'goroot-then');
+  const tool = path.join(recordedRoot, 'pkg', 'tool', 'linux_amd64', 'compile');
+  execFileSync(GO_NEW, ['build', '-buildmode=pie', '-ldflags=-s -w', '-o', tool, '.'], { cwd: mod, env: spinEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const data = path.join(work, 'tool.data');
+  execFileSync('perf', ['record', '-q', '-e', 'cpu-clock', '-g', '-F', '999', '-o', data, '--', tool], { stdio: 'ignore' });
+  const script = execFileSync('perf', ['script', '-i', data, '--ns', '-F', PERF_SCRIPT_FIELDS], { maxBuffer: 256 << 20 });
+  const ids = execFileSync('perf', ['buildid-list', '-i', data], { encoding: 'utf8' });
+  const movedRoot = path.join(work, 'goroot-now');
+  execFileSync('mv', [recordedRoot, movedRoot]);
+  const bundle = path.join(work, 'tool.gbp.tgz');
+  await packBundle(bundle, testManifest(1n), { [ENTRY.perfScript]: { data: gzipSync(script) }, [ENTRY.perfBuildIds]: { data: ids } });
+  const toolFrames = perfSamples(script.toString('utf8')).flat().filter((f) => f[2] === tool).length;
+  assert.ok(toolFrames > 50);
+
+  const info = async (...flags: string[]) => {
+    const r = await gbp(['info', '--json', ...flags, bundle], { cwd: work, env: process.env });
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout).symbols as { samples: number; fullyNamed: number; unnamedByDso: { dso: string; samples: number }[] };
+  };
+  const without = await info();
+  const withRoot = await info('--goroot', movedRoot);
+  const raw = await info('--goroot', movedRoot, '--no-symbols');
+  const unnamedIn = (s: typeof without) => s.unnamedByDso.find((d) => d.dso === tool)?.samples ?? 0;
+  // Without it every sample through the tool has an unnamed frame; with it, none (but garbage-free ones).
+  assert.ok(unnamedIn(without) >= 0.9 * without.samples, JSON.stringify(without.unnamedByDso));
+  assert.equal(unnamedIn(withRoot), 0, JSON.stringify(withRoot.unnamedByDso));
+  // --no-symbols ignores --goroot: perf's names, as without any binaries.
+  assert.equal(unnamedIn(raw), unnamedIn(without));
+});
+
+test('gbp --help of a bundle command teaches the symbol flags', async () => {
+  const r = await gbp(['pprof', '--help'], { cwd: work, env: process.env });
+  for (const flag of ['--binaries <dir>', '--goroot <dir>', '--no-symbols', '--keep-unwind-garbage']) assert.ok(r.stdout.includes(flag), `${flag} in:\n${r.stdout}`);
+  assert.match(r.stdout.replace(/\s+/g, ' '), /build-id differs from the recording is reported and not used/);
+});
