@@ -154,13 +154,18 @@ export function readPclntab(elf: ElfFile): Pclntab | null {
     return lo < t.length >> 1 ? t[lo * 2 + 1] : -1;
   };
 
+  const files = new Map<number, string>();
   const fileName = (fo: number, fileno: number): string => {
     if (fileno < 0) return '';
     const cu = d.readUInt32LE(fo + 32);
     const at = cuOff + (cu + fileno) * 4;
     if (at + 4 > d.length) return '';
     const off = d.readUInt32LE(at);
-    return off === 0xffffffff ? '' : cstr(filetabOff + off);
+    if (off === 0xffffffff) return '';
+    // One string per file, shared by its frames.
+    let f = files.get(off);
+    if (f === undefined) files.set(off, (f = cstr(filetabOff + off)));
+    return f;
   };
   const position = (fo: number, entry: number, pc: number) => ({
     file: fileName(fo, pcvalue(d.readUInt32LE(fo + 20), entry, pc)),
@@ -177,6 +182,20 @@ export function readPclntab(elf: ElfFile): Pclntab | null {
     if (nfuncdata <= FUNCDATA_InlTree) return null;
     const off = d.readUInt32LE(fo + pcdataStart + npcdata * 4 + FUNCDATA_InlTree * 4);
     return off === 0xffffffff ? null : gofunc + off;
+  };
+
+  // Inline-tree records (16-20 bytes each) are read through 64 KiB blocks of
+  // the file: one read per block instead of one system call per record.
+  const blocks = new Map<number, Buffer | null>();
+  const readRecord = (vaddr: number, length: number): Buffer | null => {
+    const bi = Math.floor(vaddr / RECORD_BLOCK);
+    const off = vaddr - bi * RECORD_BLOCK;
+    if (off + length <= RECORD_BLOCK) {
+      let b = blocks.get(bi);
+      if (b === undefined) blocks.set(bi, (b = elf.readVaddr(bi * RECORD_BLOCK, RECORD_BLOCK)));
+      if (b) return b.subarray(off, off + length);
+    }
+    return elf.readVaddr(vaddr, length); // a block that crosses a segment's end
   };
 
   const find = (addr: number): number => {
@@ -217,7 +236,7 @@ export function readPclntab(elf: ElfFile): Pclntab | null {
         for (let guard = 0; guard < 1000; guard++) {
           const ix = pcvalue(inlTab, entry, pc);
           if (ix < 0) break;
-          const rec = elf.readVaddr(tree + ix * inlSize, inlSize);
+          const rec = readRecord(tree + ix * inlSize, inlSize);
           if (!rec) break;
           out.push({ name: funcName(rec.readInt32LE(inlNameAt)), ...position(fo, entry, pc), inlined: true });
           pc = entry + rec.readInt32LE(inlParentPcAt);
@@ -228,6 +247,8 @@ export function readPclntab(elf: ElfFile): Pclntab | null {
     },
   };
 }
+
+const RECORD_BLOCK = 1 << 16;
 
 interface Moduledata {
   text: number;
