@@ -1,7 +1,7 @@
 // Benchmark of the perf script importer, against the floor of a plain Node
 // line scan of the same file, in the same run.
 //
-//   node --import tsx scripts/bench-import.ts [FILE.txt] [--runs N] [--keep DIR] [--no-double]
+//   node --import tsx scripts/bench-import.ts [FILE.txt] [--runs N] [--keep DIR] [--no-double] [--no-symbols]
 //
 // Without FILE it records a real `go build -a std` with `perf record -g` and
 // writes its `perf script` text (the -F layout gbp capture uses). If that text
@@ -12,7 +12,8 @@
 // alone in this process, MB/s of the floor, the ratios, and peak RSS. Then,
 // unless --no-double, the converter once more on the file written twice over
 // (the same stacks again): peak RSS must stay flat, bounded by distinct stacks
-// and not by input size.
+// and not by input size. --no-symbols is passed on to gbp pprof (no
+// symbolization from the binaries on this machine).
 import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,9 +35,14 @@ function args() {
   };
   const runs = Number(opt('--runs') ?? 3);
   const keep = opt('--keep');
-  const noDouble = a.indexOf('--no-double');
-  if (noDouble >= 0) a.splice(noDouble, 1);
-  return { file: a[0], runs, keep, double: noDouble < 0 };
+  const flag = (name: string) => {
+    const i = a.indexOf(name);
+    if (i >= 0) a.splice(i, 1);
+    return i >= 0;
+  };
+  const double = !flag('--no-double');
+  const noSymbols = flag('--no-symbols');
+  return { file: a[0], runs, keep, double, noSymbols };
 }
 
 /** Records `go build -a std` under perf and returns the path of its perf script text (≥ 100 MB). */
@@ -77,6 +83,7 @@ async function floorScan(file: string): Promise<{ seconds: number; lines: number
 }
 
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const CLI_FLAGS: string[] = [];
 
 /**
  * Runs the CLI and takes its peak RSS: from GNU time's maxrss (exact, adds
@@ -85,7 +92,7 @@ const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
  */
 async function cliRun(file: string, out: string): Promise<{ seconds: number; peakRssMiB: number }> {
   rmSync(out, { force: true });
-  const argv = ['node', gbp, 'pprof', '--perf-script', file, '-o', out, '--quiet'];
+  const argv = ['node', gbp, 'pprof', '--perf-script', file, '-o', out, '--quiet', ...CLI_FLAGS];
   const t0 = process.hrtime.bigint();
   const child = GNU_TIME
     ? spawn(GNU_TIME, ['-f', 'maxrss_kb=%M', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -113,14 +120,15 @@ async function cliRun(file: string, out: string): Promise<{ seconds: number; pea
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
-  const { file: given, runs, keep, double } = args();
+  const { file: given, runs, keep, double, noSymbols } = args();
+  if (noSymbols) CLI_FLAGS.push('--no-symbols');
   const dir = keep ?? mkdtempSync(path.join(tmpdir(), 'gbp-bench-import-'));
   mkdirSync(dir, { recursive: true });
   try {
     const file = given ?? (await generate(dir));
     const bytes = statSync(file).size;
     const mb = bytes / 1e6;
-    console.log(`bench-import: ${file}: ${mb.toFixed(1)} MB`);
+    console.log(`bench-import: ${file}: ${mb.toFixed(1)} MB; gbp pprof --perf-script${CLI_FLAGS.length ? ' ' + CLI_FLAGS.join(' ') : ''}`);
     const rows: { floor: number; cli: number; parse: number; parseCpu: number; rss: number }[] = [];
     for (let r = 0; r < runs; r++) {
       const floor = await floorScan(file);
