@@ -55,6 +55,7 @@ export class CpuProfileBuilder {
   private readonly maxBuckets: number;
   private totalSamples = 0;
   private totalPeriod = 0;
+  private spent = false;
 
   constructor(
     readonly event: string,
@@ -93,6 +94,7 @@ export class CpuProfileBuilder {
    * node was last asked for answers most lookups without hashing.
    */
   child(parent: number, frame: number): number {
+    if (this.spent) throw new Error('CpuProfileBuilder: build() was already called; use a new builder');
     const nodes = this.node4;
     const last = nodes[(parent << 2) + 2];
     if (last !== 0 && nodes[last << 2] === frame) return last;
@@ -127,6 +129,7 @@ export class CpuProfileBuilder {
 
   /** Adds `count` samples ending at trie node `leaf`; `t` is build-relative ns or null. */
   addSample(leaf: number, pid: number, tid: number, comm: string, period: number, t: number | null, count = 1): void {
+    if (this.spent) throw new Error('CpuProfileBuilder: build() was already called; use a new builder');
     const c = comm === this.lastComm && this.lastCommId >= 0 ? this.lastCommId : this.commId(comm);
     const table = this.groupTable;
     const mask = table.length - 1;
@@ -202,13 +205,28 @@ export class CpuProfileBuilder {
     return this.totalSamples;
   }
 
+  /**
+   * The profile. The builder is spent afterwards: its lookup tables are let
+   * go one by one as the model's arrays are made, so the two never all exist
+   * at once (peak memory).
+   */
   build(): CpuProfile {
+    if (this.spent) throw new Error('CpuProfileBuilder: build() was already called; use a new builder');
+    this.spent = true;
+    this.table = new Int32Array(0);
+    this.groupTable = new Int32Array(0);
+    const stackFrame = this.nodeColumn(0);
+    const stackParent = this.nodeColumn(1);
+    this.node4 = new Int32Array(0);
+    const groups = this.sampleGroups();
+    this.gLeaf = this.gComm = new Int32Array(0);
+    this.gPid = this.gTid = this.gSamples = this.gPeriod = new Float64Array(0);
     return {
       event: this.event,
       frames: this.frames,
-      stackFrame: this.nodeColumn(0),
-      stackParent: this.nodeColumn(1),
-      groups: this.sampleGroups(),
+      stackFrame,
+      stackParent,
+      groups,
       bucketNs: this.bucketNs,
       timeline: this.timeline,
       totalSamples: this.totalSamples,

@@ -11,6 +11,7 @@ import { buildCpuPprof } from '../../exporters/pprof-cpu.ts';
 import type { PprofBuilder } from '../../exporters/pprof-builder.ts';
 import type { Warning } from '../../model/types.ts';
 import { GbpError } from '../../errors.ts';
+import { collectGarbage } from '../memory.ts';
 
 interface PprofFlags extends BundleFlags {
   output?: string;
@@ -76,6 +77,7 @@ async function perfScriptProfile(input: string, flags: PprofFlags): Promise<{ pp
   const p = r.profile;
   const warnings = [...r.warnings, ...(resolver?.warnings ?? [])];
   const summary = `${p.totalSamples} samples (${p.event}), ${p.groups.length} distinct stacks×threads, ${p.frames.length} frames, ${r.warnings.length} warnings`;
+  collectGarbage(); // the parser's tables and the binaries' sections, before the exporter allocates
   return { pprof: buildCpuPprof(p), summary, warnings };
 }
 
