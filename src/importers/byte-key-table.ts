@@ -66,7 +66,7 @@ export class ByteKeyTable {
       this.keyHash = grow(this.keyHash);
     }
     if (this.arenaUsed + len > this.arena.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaUsed + len));
+      const bigger = Buffer.allocUnsafe(Math.max(this.arena.length * 4, this.arenaUsed + len));
       this.arena.copy(bigger, 0, 0, this.arenaUsed);
       this.arena = bigger;
       this.arenaView = new DataView(bigger.buffer, bigger.byteOffset, bigger.length);

@@ -122,7 +122,7 @@ export class CpuProfileBuilder {
   }
 
   private growNodes(): void {
-    const bigger = new Int32Array(this.node4.length * 2);
+    const bigger = new Int32Array(this.node4.length * 4);
     bigger.set(this.node4);
     this.node4 = bigger;
   }
@@ -171,7 +171,7 @@ export class CpuProfileBuilder {
   }
 
   private growGroupColumns(): void {
-    const n = this.gLeaf.length * 2;
+    const n = this.gLeaf.length * 4;
     const i32 = (a: Int32Array) => {
       const b = new Int32Array(n);
       b.set(a);
