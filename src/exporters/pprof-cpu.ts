@@ -185,6 +185,7 @@ export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocat
   };
   // A group's location ids, leaf first, written into one reused array (the builder copies them).
   let scratch = new Int32Array(256);
+  const inlinedFrame = Uint8Array.from(frames, (f) => (f.inlined ? 1 : 0));
   const stackOf = (leaf: number): Int32Array => {
     let k = 0;
     for (let n = leaf; n > 0; n = cpu.stackParent[n]) {
@@ -194,7 +195,7 @@ export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocat
         scratch = bigger;
       }
       const first = n;
-      while (frames[cpu.stackFrame[n]].inlined && cpu.stackParent[n] > 0) n = cpu.stackParent[n];
+      while (inlinedFrame[cpu.stackFrame[n]] && cpu.stackParent[n] > 0) n = cpu.stackParent[n];
       scratch[k++] = location(first, n);
     }
     return scratch.subarray(0, k);

@@ -883,7 +883,7 @@ export async function parsePerfScriptFile(file: string, opts: Partial<PerfScript
 }
 
 /**
- * A plain (not gzip'd) file, read into one reused buffer: no allocation per
+ * A plain (not gzip'd) file, read into two reused buffers: no allocation per
  * chunk, so memory stays flat whatever the file size. null when the file is gzip'd.
  */
 async function parsePlainFile(file: string, chunkSize: number, opts: Partial<PerfScriptOptions>): Promise<PerfScriptResult | null> {
@@ -893,13 +893,21 @@ async function parsePlainFile(file: string, chunkSize: number, opts: Partial<Per
   } catch (e) {
     throw new GbpError('io', `${opts.entry}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: opts.entry });
   }
+  // Two buffers: the next chunk is read (on the thread pool) while this one is parsed.
+  const size = Math.max(2, chunkSize);
+  const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  let which = 0;
+  let next: Promise<{ bytesRead: number }> | null = fh.read(bufs[0], 0, size, null);
   try {
-    const buf = Buffer.allocUnsafe(Math.max(2, chunkSize));
     const p = new PerfScriptParser(opts);
     for (let first = true; ; first = false) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      const { bytesRead } = await next!;
+      next = null;
+      const buf = bufs[which];
       if (first && bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return null;
       if (bytesRead === 0) break;
+      which ^= 1;
+      next = fh.read(bufs[which], 0, size, null);
       p.push(buf.subarray(0, bytesRead));
     }
     return p.end();
@@ -907,6 +915,7 @@ async function parsePlainFile(file: string, chunkSize: number, opts: Partial<Per
     if (e instanceof GbpError) throw e;
     throw new GbpError('io', `${opts.entry}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: opts.entry });
   } finally {
+    if (next) await next.catch(() => undefined);
     await fh.close();
   }
 }
