@@ -201,6 +201,24 @@ function readNotes(sections: ElfSection[], data: (s: ElfSection) => Buffer): { g
 
 const align4 = (n: number) => (n + 3) & ~3;
 
+/**
+ * A symbol whose name is decoded from the string table on first use: a
+ * lookup needs the names of the few symbols it finds, not of the ~30k a big
+ * binary has (decoding them all cost ~0.4 s when converting a perf text).
+ */
+class LazyNameSymbol implements ElfSymbol {
+  private decoded: string | undefined;
+  constructor(
+    private readonly strs: Buffer,
+    private readonly nameOff: number,
+    readonly addr: number,
+    readonly size: number,
+  ) {}
+  get name(): string {
+    return (this.decoded ??= cstring(this.strs, this.nameOff));
+  }
+}
+
 function functionSymbols(sections: ElfSection[], data: (s: ElfSection) => Buffer): ElfSymbol[] {
   const tab = sections.find((s) => s.type === SHT_SYMTAB) ?? sections.find((s) => s.type === SHT_DYNSYM);
   if (!tab || tab.link >= sections.length) return [];
@@ -215,7 +233,7 @@ function functionSymbols(sections: ElfSection[], data: (s: ElfSection) => Buffer
     if (shndx === 0) continue; // undefined (imported) symbol
     const addr = Number(syms.readBigUInt64LE(o + 8));
     if (addr === 0) continue;
-    out.push({ name: cstring(strs, syms.readUInt32LE(o)), addr, size: Number(syms.readBigUInt64LE(o + 16)) });
+    out.push(new LazyNameSymbol(strs, syms.readUInt32LE(o), addr, Number(syms.readBigUInt64LE(o + 16))));
   }
   out.sort((a, b) => a.addr - b.addr || b.size - a.size);
   // Aliases share an address: keep the first (largest) one.
