@@ -311,6 +311,11 @@ function defaultFrame(r: RawFrame): Frame {
   return { name: named ? r.symbol : `[unknown]`, dso: r.dso, addr: r.addr, named };
 }
 
+/** A copy of `s` that holds no reference to a longer string it was sliced from. */
+function flat(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'); // V8 copies slices shorter than 13 characters already
+}
+
 /** Latin1 (how the bytes were read) back to UTF-8, only when there are non-ASCII bytes. */
 function utf8(s: string): string {
   for (let i = 0; i < s.length; i++) {
@@ -380,6 +385,7 @@ export class PerfScriptParser {
   private frameKeys = new ByteKeyTable();
   private frameKeyFirst = new Int32Array(1024);
   private frameKeyIds: number[][] = [];
+  private readonly dsos = new Map<string, string>();
   // The frame line that followed each frame line last time, and the key of the
   // previous line of the open sample (-1 at its start): callers' frames repeat
   // in the same order, so most lines are checked against one guess, with no
@@ -688,8 +694,14 @@ export class PerfScriptParser {
       this.warn(this.lineNo, `malformed frame line: ${JSON.stringify(utf8(text).slice(0, 120))}`);
       return null;
     }
-    raw.symbol = utf8(raw.symbol);
-    raw.dso = utf8(raw.dso);
+    // Strings the model keeps are made flat (a slice would keep its whole line
+    // alive), and one string per DSO is shared by all its frames.
+    raw.symbol = flat(utf8(raw.symbol));
+    raw.addr = flat(raw.addr);
+    const dso = utf8(raw.dso);
+    let shared = this.dsos.get(dso);
+    if (shared === undefined) this.dsos.set(dso, (shared = flat(dso)));
+    raw.dso = shared;
     const frames = (this.o.resolve && this.o.resolve(raw)) || [defaultFrame(raw)];
     return frames.map((f) => this.b.frame(f));
   }
