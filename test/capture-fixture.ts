@@ -82,6 +82,20 @@ export function procFramePids(file: string): Map<number, number> {
   return pids;
 }
 
+/** Distinct sample times (epoch ns) in a proc spool: one per sampler tick that found anything alive. */
+export function procTickTimes(file: string): bigint[] {
+  const buf = readFileSync(file);
+  const times = new Set<string>();
+  let pos = buf.indexOf(10) + 1;
+  while (pos < buf.length) {
+    const nl = buf.indexOf(10, pos);
+    const [, t, , , len] = buf.toString('latin1', pos, nl).split(' '); // "== <ns> <pid> <kind> <len>"
+    times.add(t);
+    pos = nl + 1 + Number(len) + 1;
+  }
+  return [...times].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /** Sample pids in gzip'd perf script text: event lines look like "compile  3869/3871    789.844169933:   10101010 cpu-clock: ". */
 export function perfSamplePids(file: string): Map<number, number> {
   const text = gunzipSync(readFileSync(file)).toString('utf8');

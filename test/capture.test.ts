@@ -8,7 +8,7 @@ import path from 'node:path';
 import { openBundle, type Bundle } from '../src/bundle/reader.ts';
 import { ENTRY, type Manifest, type ToolexecRecord } from '../src/bundle/format.ts';
 import { probePerf } from '../src/capture/perf.ts';
-import { GBP, gbp, goEnv, perfSamplePids, procFramePids, tempDir, TINY_MODULE, writeTree } from './capture-fixture.ts';
+import { GBP, gbp, goEnv, perfSamplePids, procFramePids, procTickTimes, tempDir, TINY_MODULE, writeTree } from './capture-fixture.ts';
 
 let work: string;
 let mod: string;
@@ -111,7 +111,16 @@ test('go build -a of a small module: every built package compiled, pids sampled,
     const intervalNs = 20n * 1_000_000n;
     const long = ran.filter((x) => BigInt(x.endNs!) - BigInt(x.startNs) > 2n * intervalNs);
     assert.ok(long.length > 0);
-    for (const x of long) assert.ok(procPids.has(x.pid), `${x.tool} ${x.importPath} (pid ${x.pid}) lived ${(Number(BigInt(x.endNs!) - BigInt(x.startNs)) / 1e6).toFixed(0)} ms but has no /proc samples`);
+    // On a machine overloaded enough to starve the sampler for a whole tool
+    // run, a run can fall between two ticks; then no tick lies inside it. A
+    // tick inside a run's life that did not sample it is always a failure.
+    const ticks = procTickTimes(b.file(ENTRY.proc));
+    const missed = long.filter((x) => !procPids.has(x.pid));
+    for (const x of missed) {
+      const inside = ticks.find((t) => t > BigInt(x.startNs) + 5_000_000n && t < BigInt(x.endNs!) - 2_000_000n);
+      assert.equal(inside, undefined, `${x.tool} ${x.importPath} (pid ${x.pid}) lived ${(Number(BigInt(x.endNs!) - BigInt(x.startNs)) / 1e6).toFixed(0)} ms and the sampler ticked at ${inside} inside its life, but it has no /proc samples`);
+    }
+    assert.ok(missed.length <= Math.max(1, long.length / 10), `${missed.length} of ${long.length} long tool runs have no /proc samples: ${missed.map((x) => x.importPath).join(', ')}`);
 
     // gbp info --json counts match the scans above.
     const info = await gbp(['info', '--json', out], { cwd: work, env: process.env });
