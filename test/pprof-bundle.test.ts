@@ -75,7 +75,7 @@ for (const name of ['nethttp', 'nethttp-go119']) {
       assert.equal(d.samples.reduce((a, x) => a + x.values[0], 0), wall);
       // The sampler reads /proc every 20 ms, so every run of 100 ms or more has a peak RSS.
       const long = d.samples.filter((x) => x.values[0] >= 100e6);
-      assert.ok(long.length > 50);
+      assert.ok(long.length >= 20, `${long.length} runs of 100 ms or more`);
       assert.deepEqual(long.filter((x) => !(x.values[2] > 0)).map((x) => x.stack.join(';')), []);
     });
 
