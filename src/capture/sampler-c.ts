@@ -11,6 +11,7 @@
 // gbp, or by the kernel when gbp dies) it finishes
 // the tick, prints "ticks=N frames=N pids=N user_ns=N sys_ns=N" and exits 0; when the spool
 // cannot be written it says why on stderr and exits 3.
+import { PROC_FRAME } from '../bundle/format.ts';
 import { compileCached } from './cc-cache.ts';
 
 export const SAMPLER_EXIT_WRITE_FAILED = 3;
@@ -195,7 +196,7 @@ static int sample(proc_t *p, long long t) {
     ssize_t n = pread(p->fd[i], buf, sizeof buf, 0);
     if (n < 0) { if (i == 0) return 0; continue; } /* ESRCH: exited */
     char h[128];
-    int hn = snprintf(h, sizeof h, "== %lld %d %s %zd\n", t, p->pid, FILES[i], n);
+    int hn = snprintf(h, sizeof h, "${PROC_FRAME} %lld %d %s %zd\n", t, p->pid, FILES[i], n);
     emit(h, (size_t)hn);
     emit(buf, (size_t)n);
     emit("\n", 1);
