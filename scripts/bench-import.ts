@@ -122,6 +122,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   const { file: given, runs, keep, double, noSymbols } = args();
   if (noSymbols) CLI_FLAGS.push('--no-symbols');
+  // Time what ships: the bundled dist/ (built here if the sources changed), as `gbp` runs it.
+  const build = spawnSync(process.execPath, [new URL('./build.mjs', import.meta.url).pathname, '--quiet'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('scripts/build.mjs failed');
+  const launch = spawnSync(process.execPath, [gbp, '--version'], { encoding: 'utf8', env: { ...process.env, GBP_TRACE_LAUNCH: '1' } });
+  console.log(`bench-import: ${launch.stderr.trim()}`);
   const dir = keep ?? mkdtempSync(path.join(tmpdir(), 'gbp-bench-import-'));
   mkdirSync(dir, { recursive: true });
   try {

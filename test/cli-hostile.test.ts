@@ -4,8 +4,8 @@
 // The shared flags (--max-*, --partial) work on a real command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -21,10 +21,11 @@ interface Run {
   outExists: boolean;
 }
 
-/** Runs gbp with a private TMPDIR and output folder; `{out}` in args is replaced. */
-function run(args: string[]): Promise<Run> {
+/** Runs gbp with a private TMPDIR (missing with noTmp) and output folder; `{out}` in args is replaced. */
+function run(args: string[], noTmp = false): Promise<Run> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'gbp-cli-hostile-'));
   const tmp = path.join(root, 'tmp');
+  if (!noTmp) mkdirSync(tmp);
   const out = path.join(root, 'out');
   return new Promise((resolve, reject) => {
     const p = spawn('node', [gbp, ...args.map((a) => a.replace('{out}', out))], { env: { ...process.env, TMPDIR: tmp }, cwd: root });
@@ -41,6 +42,8 @@ function run(args: string[]): Promise<Run> {
     });
   });
 }
+
+const SAMPLE = new URL('../samples/nethttp.gbp.tgz', import.meta.url).pathname;
 
 const refusals: [string, string[], RegExp][] = [
   ['dotdot-path.gbp.tgz', [], /refusing entry 'go\/\.\.\/\.\.\/gbp-hostile-escaped-dotdot': path contains '\.\.'/],
@@ -94,6 +97,15 @@ test('a bundle that does not exist is one io sentence', async () => {
   const r = await run(['trace', '/nonexistent/b.gbp.tgz', '-o', '{out}']);
   assert.equal(r.status, 1);
   assert.equal(r.stderr, 'gbp: /nonexistent/b.gbp.tgz: cannot read bundle (no such file or not readable)\n');
+});
+
+test('a TMPDIR that does not exist is one io sentence naming it, not a stack', async (t) => {
+  // tsx's loader makes TMPDIR for its cache: only the bundled dist/ (what npm test builds) meets a missing one.
+  const launch = spawnSync('node', [gbp, '--version'], { encoding: 'utf8', env: { ...process.env, GBP_TRACE_LAUNCH: '1' } }).stderr;
+  if (!launch.includes('running dist/')) return t.skip(launch.trim());
+  const r = await run(['info', SAMPLE], true);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^gbp: cannot make a temporary folder in \/\S+\/tmp \(ENOENT\); set TMPDIR to a writable folder\n$/);
 });
 
 test('terminal escapes inside a bundle never reach the terminal: gbp info and gbp analyze escape them', async (t) => {

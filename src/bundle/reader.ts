@@ -4,9 +4,9 @@
 // devices and odd names are refused; caps stop decompression bombs.
 import { createReadStream, promises as fsp } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { makeTempDir } from '../temp-dir.ts';
 import { GbpError } from '../errors.ts';
 import { ENTRY, type Manifest } from './format.ts';
 import { checkManifest } from './manifest-check.ts';
@@ -84,7 +84,7 @@ export async function openBundle(file: string, opts: Partial<ReadOptions> = {}):
     if (!(o[k] > 0)) throw new GbpError('usage', `${k} must be a positive number, not ${o[k]}`);
   }
   await checkReadable(file);
-  const dir = await fsp.mkdtemp(path.join(tmpdir(), 'gbp-bundle-'));
+  const dir = await makeTempDir('gbp-bundle-');
   const entries = new Map<string, number>();
   const pos: Position = { current: '', last: '' };
   let damage: string | null = null;

@@ -4,12 +4,12 @@
 // at the end, so memory stays bounded however large the build is.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { ENTRY, FORMAT_NAME, FORMAT_VERSION, type CollectorInfo, type Manifest } from '../bundle/format.ts';
 import { countListPackages } from '../bundle/summary.ts';
 import { createBundleWriter } from '../bundle/writer.ts';
+import { makeTempDir } from '../temp-dir.ts';
 import { GbpError, isGbpError } from '../errors.ts';
 import { parseBuildIds } from '../symbols/resolver.ts';
 import { TOOLKIT_VERSION } from '../version.ts';
@@ -106,7 +106,7 @@ async function run(o: CaptureOptions, hooks: CaptureHooks, setChild: (c: ChildPr
   if (!Number.isInteger(o.intervalMs) || o.intervalMs < 1) throw new GbpError('usage', `--interval must be a positive number of milliseconds, got ${o.intervalMs}`);
 
   const cpuAtStart = process.cpuUsage();
-  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'gbp-capture-'));
+  const tmp = await makeTempDir('gbp-capture-');
   const runDir = path.join(tmp, 'run');
   const spool = path.join(tmp, 'spool');
   await fsp.mkdir(runDir);

@@ -1,30 +1,49 @@
 #!/usr/bin/env node
-// The `gbp` executable: runs the TypeScript CLI through tsx, no build step.
-import { spawn } from 'node:child_process';
+// The `gbp` executable. It runs dist/, the CLI bundled into plain JavaScript
+// by scripts/build.mjs (at `npm ci` and before the tests), while dist/ is
+// current: every source file it was built from still has the size and mtime
+// recorded in dist/inputs.json. Otherwise (a source edited since, no dist/, or
+// GBP_FROM_SOURCE=1) it runs the TypeScript sources through tsx, whose loader
+// costs ~0.25 s more per run. GBP_TRACE_LAUNCH=1 says which one ran and why.
+import { readFileSync, statSync } from 'node:fs';
+import v8 from 'node:v8';
 
 // `gbp pprof` holds a whole profile in typed arrays while V8's young
-// generation sits beside it: with 2 MiB semi-spaces (V8 sizes them larger
-// from the heap limit) peak RSS on a 167 MB perf text drops from ~220 to
-// ~195 MiB at the same speed (scripts/bench-import.ts). V8 takes the size only
-// at start-up, so the command re-runs itself once with the flag (~0.1 s: a
-// bare node; tsx is loaded only in the process that runs the CLI).
-const LEAN_HEAP = ['--max-semi-space-size=2'];
-if (process.argv[2] === 'pprof' && !process.env.GBP_LEAN_HEAP) {
-  const child = spawn(process.execPath, [...LEAN_HEAP, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, GBP_LEAN_HEAP: '1' },
-  });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
-  child.on('error', (e) => {
-    process.stderr.write(`gbp: cannot start node: ${e.message}\n`);
-    process.exit(1);
-  });
-  child.on('close', (code, signal) => {
-    if (signal) {
-      process.removeAllListeners(signal);
-      process.kill(process.pid, signal);
-    } else process.exit(code ?? 1);
-  });
+// generation sits beside it: semi-spaces kept at 2 MiB (V8 grows them to 16)
+// take peak RSS on a 167 MB perf text from ~195 to ~165 MiB at the same
+// speed (scripts/bench-import.ts). Set here, before the heap has grown.
+if (process.argv[2] === 'pprof') {
+  v8.setFlagsFromString('--max-semi-space-size=2');
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+const root = new URL('../../', import.meta.url);
+
+/** null when dist/ is current, else why not. */
+function staleness() {
+  if (process.env.GBP_FROM_SOURCE) return 'GBP_FROM_SOURCE is set';
+  let inputs;
+  try {
+    inputs = JSON.parse(readFileSync(new URL('dist/inputs.json', root), 'utf8'));
+  } catch {
+    return 'no dist/ (npm run build makes it)';
+  }
+  for (const [file, [size, mtimeMs]] of Object.entries(inputs)) {
+    let s;
+    try {
+      s = statSync(new URL(file, root));
+    } catch {
+      return `${file} is gone since the build`;
+    }
+    if (s.size !== size || s.mtimeMs !== mtimeMs) return `${file} changed since the build`;
+  }
+  return null;
+}
+
+const why = staleness();
+if (process.env.GBP_TRACE_LAUNCH) process.stderr.write(why === null ? 'gbp: running dist/ (bundled)\n' : `gbp: running src/ through tsx: ${why}\n`);
+if (why === null) {
+  await import(new URL('dist/main.mjs', root).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
