@@ -90,12 +90,12 @@ const CLI_FLAGS: string[] = [];
  * ~1 ms) when /usr/bin/time exists, else by polling the child's VmHWM (a
  * peak in the last 20 ms before exit can be missed).
  */
-async function cliRun(file: string, out: string): Promise<{ seconds: number; peakRssMiB: number }> {
+async function cliRun(file: string, out: string): Promise<{ seconds: number; cpuSeconds: number | null; peakRssMiB: number }> {
   rmSync(out, { force: true });
   const argv = ['node', gbp, 'pprof', '--perf-script', file, '-o', out, '--quiet', ...CLI_FLAGS];
   const t0 = process.hrtime.bigint();
   const child = GNU_TIME
-    ? spawn(GNU_TIME, ['-f', 'maxrss_kb=%M', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+    ? spawn(GNU_TIME, ['-f', 'maxrss_kb=%M cpu_s=%U+%S', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
     : spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -111,10 +111,11 @@ async function cliRun(file: string, out: string): Promise<{ seconds: number; pea
   const code = await new Promise<number | null>((ok) => child.on('close', ok));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   clearInterval(poll);
-  const timed = /maxrss_kb=(\d+)/.exec(stderr);
-  process.stderr.write(stderr.replace(/^maxrss_kb=\d+\n?/m, '').replace(/^Command exited with non-zero status \d+\n?/m, ''));
+  const timed = /maxrss_kb=(\d+) cpu_s=([\d.]+)\+([\d.]+)/.exec(stderr);
+  process.stderr.write(stderr.replace(/^maxrss_kb=.*\n?/m, '').replace(/^Command exited with non-zero status \d+\n?/m, ''));
   if (code !== 0) throw new Error(`gbp pprof exited ${code}`);
-  return { seconds, peakRssMiB: (timed ? Number(timed[1]) : hwmKb) / 1024 };
+  // CPU seconds (user+sys, all threads): steadier than wall time on a machine shared with other jobs.
+  return { seconds, cpuSeconds: timed ? Number(timed[2]) + Number(timed[3]) : null, peakRssMiB: (timed ? Number(timed[1]) : hwmKb) / 1024 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -134,7 +135,7 @@ async function main() {
     const bytes = statSync(file).size;
     const mb = bytes / 1e6;
     console.log(`bench-import: ${file}: ${mb.toFixed(1)} MB; gbp pprof --perf-script${CLI_FLAGS.length ? ' ' + CLI_FLAGS.join(' ') : ''}`);
-    const rows: { floor: number; cli: number; parse: number; parseCpu: number; rss: number }[] = [];
+    const rows: { floor: number; cli: number; cliCpu: number | null; parse: number; parseCpu: number; rss: number }[] = [];
     for (let r = 0; r < runs; r++) {
       const floor = await floorScan(file);
       const cli = await cliRun(file, path.join(dir, 'cpu.pb.gz'));
@@ -144,10 +145,10 @@ async function main() {
       const c1 = process.cpuUsage(c0);
       const parseS = Number(process.hrtime.bigint() - t0) / 1e9;
       // CPU seconds (user+sys) of this process: less sensitive to a machine shared with other jobs than wall time.
-      const row = { floor: mb / floor.seconds, cli: mb / cli.seconds, parse: mb / parseS, parseCpu: mb / ((c1.user + c1.system) / 1e6), rss: cli.peakRssMiB };
+      const row = { floor: mb / floor.seconds, cli: mb / cli.seconds, cliCpu: cli.cpuSeconds ? mb / cli.cpuSeconds : null, parse: mb / parseS, parseCpu: mb / ((c1.user + c1.system) / 1e6), rss: cli.peakRssMiB };
       rows.push(row);
       console.log(
-        `run ${r + 1}: floor ${row.floor.toFixed(0)} MB/s (${floor.lines} lines) | gbp pprof --perf-script ${row.cli.toFixed(0)} MB/s, peak RSS ${row.rss.toFixed(0)} MiB | parser alone ${row.parse.toFixed(0)} MB/s wall, ${row.parseCpu.toFixed(0)} MB/s per CPU second (${parsed.profile.totalSamples} samples, ${parsed.profile.groups.length} groups, ${parsed.profile.frames.length} frames)`,
+        `run ${r + 1}: floor ${row.floor.toFixed(0)} MB/s (${floor.lines} lines) | gbp pprof --perf-script ${row.cli.toFixed(0)} MB/s${row.cliCpu ? ` (${row.cliCpu.toFixed(0)} MB/s per CPU second)` : ''}, peak RSS ${row.rss.toFixed(0)} MiB | parser alone ${row.parse.toFixed(0)} MB/s wall, ${row.parseCpu.toFixed(0)} MB/s per CPU second (${parsed.profile.totalSamples} samples, ${parsed.profile.groups.length} groups, ${parsed.profile.frames.length} frames)`,
       );
     }
     const f = median(rows.map((x) => x.floor));
@@ -155,7 +156,7 @@ async function main() {
     const p = median(rows.map((x) => x.parse));
     const rss = Math.max(...rows.map((x) => x.rss));
     console.log(
-      `median of ${runs}: floor ${f.toFixed(0)} MB/s; gbp pprof --perf-script ${c.toFixed(0)} MB/s (${((100 * c) / f).toFixed(0)}% of floor); parser alone ${p.toFixed(0)} MB/s (${((100 * p) / f).toFixed(0)}% of floor), ${median(rows.map((x) => x.parseCpu)).toFixed(0)} MB/s per CPU second; peak RSS ${rss.toFixed(0)} MiB (max)`,
+      `median of ${runs}: floor ${f.toFixed(0)} MB/s; gbp pprof --perf-script ${c.toFixed(0)} MB/s (${((100 * c) / f).toFixed(0)}% of floor${rows[0].cliCpu ? `; ${median(rows.map((x) => x.cliCpu ?? 0)).toFixed(0)} MB/s per CPU second` : ''}); parser alone ${p.toFixed(0)} MB/s (${((100 * p) / f).toFixed(0)}% of floor), ${median(rows.map((x) => x.parseCpu)).toFixed(0)} MB/s per CPU second; peak RSS ${rss.toFixed(0)} MiB (max)`,
     );
     let rss2: number | null = null;
     if (double) {

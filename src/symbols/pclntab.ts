@@ -129,7 +129,7 @@ export function readPclntab(elf: ElfFile): Pclntab | null {
       pc += (pcd >>> 0) * quantum;
       pairs.push(pc, val);
     }
-    return Int32Array.from(pairs);
+    return new Int32Array(pairs); // from an array, not an iterable: V8's fast path
   };
   const pcvalue = (tableOff: number, entry: number, target: number): number => {
     if (tableOff === 0) return -1;
@@ -167,9 +167,11 @@ export function readPclntab(elf: ElfFile): Pclntab | null {
     if (f === undefined) files.set(off, (f = cstr(filetabOff + off)));
     return f;
   };
-  const position = (fo: number, entry: number, pc: number) => ({
+  const frameAt = (name: string, fo: number, entry: number, pc: number, inlined: boolean): SourceFrame => ({
+    name,
     file: fileName(fo, pcvalue(d.readUInt32LE(fo + 20), entry, pc)),
     line: Math.max(0, pcvalue(d.readUInt32LE(fo + 24), entry, pc)),
+    inlined,
   });
 
   const inlSize = layout === 'go1.20' ? 16 : 20;
@@ -238,11 +240,11 @@ export function readPclntab(elf: ElfFile): Pclntab | null {
           if (ix < 0) break;
           const rec = readRecord(tree + ix * inlSize, inlSize);
           if (!rec) break;
-          out.push({ name: funcName(rec.readInt32LE(inlNameAt)), ...position(fo, entry, pc), inlined: true });
+          out.push(frameAt(funcName(rec.readInt32LE(inlNameAt)), fo, entry, pc, true));
           pc = entry + rec.readInt32LE(inlParentPcAt);
         }
       }
-      out.push({ name: funcName(d.readInt32LE(fo + 4)), ...position(fo, entry, pc), inlined: false });
+      out.push(frameAt(funcName(d.readInt32LE(fo + 4)), fo, entry, pc, false));
       return out;
     },
   };
