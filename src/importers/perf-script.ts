@@ -24,6 +24,7 @@ import { bufferChunks, fileInput, type Input } from './input.ts';
 import { WarningSink } from './warnings.ts';
 import { ByteKeyTable } from './byte-key-table.ts';
 import { UnwindGarbageTrimmer } from './unwind-garbage.ts';
+import { resolveStacks } from './resolve-stacks.ts';
 
 /** A frame as perf printed it, before symbolization. */
 export interface RawFrame {
@@ -51,7 +52,8 @@ export interface PerfScriptOptions {
   /** Event name when the layout has no event column. */
   defaultEvent: string;
   /**
-   * Symbolization hook, called once per distinct frame line. Return the
+   * Symbolization hook, called once per distinct frame (address, DSO and
+   * perf's name; `offset` is '') after the whole input is parsed. Return the
    * frames it stands for (several when inlined, innermost first), or null to
    * keep perf's own name.
    */
@@ -436,7 +438,9 @@ export class PerfScriptParser {
     this.o = { ...DEFAULT_PERF_SCRIPT_OPTIONS, ...opts };
     this.warnings = new WarningSink(this.o.entry, this.o.maxWarnings);
     this.b = new CpuProfileBuilder('', { bucketNs: this.o.bucketNs, maxBuckets: this.o.maxBuckets });
-    this.trimmer = this.o.dropUnwindGarbage ? new UnwindGarbageTrimmer(this.b.frames) : null;
+    // With a resolver, frames stay perf's while parsing and are resolved (and
+    // unwind garbage trimmed) once each at the end: see resolve-stacks.ts.
+    this.trimmer = this.o.dropUnwindGarbage && !this.o.resolve ? new UnwindGarbageTrimmer(this.b.frames) : null;
     if (this.o.clockStartNs !== null) {
       this.clockSec = Number(this.o.clockStartNs / 1_000_000_000n);
       this.clockNsec = Number(this.o.clockStartNs % 1_000_000_000n);
@@ -519,7 +523,12 @@ export class PerfScriptParser {
     this.nextKey = new Int32Array(0);
     this.prevByTid.clear();
     this.lastPrev = null;
-    const profile = this.b.build();
+    let profile: CpuProfile;
+    if (this.o.resolve) {
+      const r = resolveStacks(this.b.handOver(), this.o.resolve, this.o.dropUnwindGarbage, { bucketNs: this.o.bucketNs, maxBuckets: this.o.maxBuckets });
+      profile = r.builder.build();
+      if (this.o.dropUnwindGarbage) profile.unwindGarbage = { samples: r.garbageSamples, frames: r.garbageFrames };
+    } else profile = this.b.build();
     profile.event = this.builderEvent ?? this.o.defaultEvent;
     if (this.trimmer) profile.unwindGarbage = { samples: this.garbageSamples, frames: this.garbageFrames };
     return { profile, warnings: this.warnings.done(), lines: this.lineNo, bytes: this.bytes, hadPid: this.hadPid, hadTime: this.hadTime, hadPeriod: this.hadPeriod };
@@ -702,8 +711,7 @@ export class PerfScriptParser {
     let shared = this.dsos.get(dso);
     if (shared === undefined) this.dsos.set(dso, (shared = flat(dso)));
     raw.dso = shared;
-    const frames = (this.o.resolve && this.o.resolve(raw)) || [defaultFrame(raw)];
-    return frames.map((f) => this.b.frame(f));
+    return [this.b.frame(defaultFrame(raw))]; // resolved at the end (resolveStacks)
   }
 
   /** The previous sample of thread `tid` (its frames and trie nodes from the root), with room for `n` frames. */
