@@ -382,11 +382,9 @@ export class PerfScriptParser {
   private readonly o: PerfScriptOptions;
   private readonly b: CpuProfileBuilder;
   private builderEvent: string | null = null;
-  // Frame lines seen before, by their bytes (indentation included) → frame ids:
-  // the one id in frameKeyFirst, or -1 and the ids (inlined frames) in frameKeyIds.
+  // Frame lines seen before, by their bytes (indentation included) → frame id.
   private frameKeys = new ByteKeyTable();
-  private frameKeyFirst = new Int32Array(1024);
-  private frameKeyIds: number[][] = [];
+  private frameOfKey = new Int32Array(1024);
   private readonly dsos = new Map<string, string>();
   // The frame line that followed each frame line last time, and the key of the
   // previous line of the open sample (-1 at its start): callers' frames repeat
@@ -401,7 +399,7 @@ export class PerfScriptParser {
   private eventName = '';
   private eventBytes = Buffer.alloc(0);
   // Frames printed on event lines (layouts without callchains), by text.
-  private readonly inlineFrames = new Map<string, number[]>();
+  private readonly inlineFrames = new Map<string, number>();
   private tail: Buffer | null = null;
   private lineNo = 0;
   private bytes = 0;
@@ -518,8 +516,7 @@ export class PerfScriptParser {
     this.flush();
     // The lookup tables are done with: let the GC have them while build() makes the model's arrays.
     this.frameKeys = new ByteKeyTable();
-    this.frameKeyIds = [];
-    this.frameKeyFirst = new Int32Array(0);
+    this.frameOfKey = new Int32Array(0);
     this.nextKey = new Int32Array(0);
     this.prevByTid.clear();
     this.lastPrev = null;
@@ -574,20 +571,19 @@ export class PerfScriptParser {
         this.follow(known);
         return;
       }
-      const ids = this.frameIds(buf.toString('latin1', s, end));
-      if (ids) {
+      const id = this.frameId(buf.toString('latin1', s, end));
+      if (id >= 0) {
         const k = this.frameKeys.add(buf, start, end);
-        if (k >= this.frameKeyFirst.length) {
-          const bigger = new Int32Array(this.frameKeyFirst.length * 2);
-          bigger.set(this.frameKeyFirst);
-          this.frameKeyFirst = bigger;
+        if (k >= this.frameOfKey.length) {
+          const bigger = new Int32Array(this.frameOfKey.length * 2);
+          bigger.set(this.frameOfKey);
+          this.frameOfKey = bigger;
           const next = new Int32Array(bigger.length).fill(-1);
           next.set(this.nextKey);
           this.nextKey = next;
         }
-        this.frameKeyFirst[k] = ids.length === 1 ? ids[0] : -1;
-        this.frameKeyIds[k] = ids;
-        this.pushIds(ids);
+        this.frameOfKey[k] = id;
+        this.pushFrame(id);
         this.follow(k);
       }
       return;
@@ -696,12 +692,15 @@ export class PerfScriptParser {
     return this.eventName;
   }
 
-  /** Parses a frame seen for the first time into frame ids (resolved); null (and a warning) when malformed. */
-  private frameIds(text: string): number[] | null {
+  /**
+   * Parses a frame line seen for the first time into a frame id (perf's frame:
+   * a resolver runs at the end, see resolve-stacks.ts); -1 (and a warning) when malformed.
+   */
+  private frameId(text: string): number {
     const raw = parseFrame(text);
     if (!raw) {
       this.warn(this.lineNo, `malformed frame line: ${JSON.stringify(utf8(text).slice(0, 120))}`);
-      return null;
+      return -1;
     }
     // Strings the model keeps are made flat (a slice would keep its whole line
     // alive), and one string per DSO is shared by all its frames.
@@ -711,7 +710,7 @@ export class PerfScriptParser {
     let shared = this.dsos.get(dso);
     if (shared === undefined) this.dsos.set(dso, (shared = flat(dso)));
     raw.dso = shared;
-    return [this.b.frame(defaultFrame(raw))]; // resolved at the end (resolveStacks)
+    return this.b.frame(defaultFrame(raw));
   }
 
   /** The previous sample of thread `tid` (its frames and trie nodes from the root), with room for `n` frames. */
@@ -750,26 +749,22 @@ export class PerfScriptParser {
   }
 
   private pushKey(k: number): void {
-    const id = this.frameKeyFirst[k];
-    if (id >= 0) {
-      if (this.depth === this.stack.length) this.growStack(1);
-      this.stack[this.depth++] = id;
-    } else this.pushIds(this.frameKeyIds[k]);
+    this.pushFrame(this.frameOfKey[k]);
   }
 
-  private pushIds(ids: number[]): void {
-    if (this.depth + ids.length > this.stack.length) this.growStack(ids.length);
-    for (let i = 0; i < ids.length; i++) this.stack[this.depth++] = ids[i];
+  private pushFrame(id: number): void {
+    if (this.depth === this.stack.length) this.growStack(1);
+    this.stack[this.depth++] = id;
   }
 
   private addInlineFrame(text: string): void {
-    let ids = this.inlineFrames.get(text) ?? null;
-    if (ids === null) {
-      ids = this.frameIds(text);
-      if (!ids) return;
-      this.inlineFrames.set(text, ids);
+    let id = this.inlineFrames.get(text);
+    if (id === undefined) {
+      id = this.frameId(text);
+      if (id < 0) return;
+      this.inlineFrames.set(text, id);
     }
-    this.pushIds(ids);
+    this.pushFrame(id);
   }
 
   private openEvent(ev: EventLine): void {
