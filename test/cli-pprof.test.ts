@@ -120,3 +120,30 @@ test('usage and input errors: a message and an exit code, never a stack', async 
     await fsp.rm(tmp, { recursive: true, force: true });
   }
 });
+
+test('the converter on a terminal: a progress line, cleared before the summary (bytes, seconds, MB/s); none with --no-progress or into a pipe', { skip: !existsSync('/usr/bin/script') && 'needs script(1) for a terminal' }, async () => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'gbp-progress-'));
+  try {
+    const input = path.join(PERF_FIXTURES, 'go-default-callchain.txt');
+    const size = (await fsp.stat(input)).size;
+    const onTty = (extra: string) => {
+      const cmd = `${process.execPath} ${gbp} pprof --perf-script ${input} -o ${path.join(dir, 'out.pb.gz')} --force ${extra}`;
+      const r = spawnSync('/usr/bin/script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      return r.stdout;
+    };
+    const tty = onTty('');
+    assert.match(tty, new RegExp(`gbp: reading .*go-default-callchain\\.txt: ${(size / 1e6).toFixed(1)} MB of ${(size / 1e6).toFixed(1)} MB \\(100%\\)`));
+    assert.match(tty, /gbp: read [\d.]+ MB; symbolizing, building the profile\r\x1b\[Kgbp: writing .*out\.pb\.gz\r\x1b\[K/);
+    // Cleared before anything else is printed; the summary, last, carries the figures.
+    assert.doesNotMatch(tty.slice(tty.lastIndexOf('\x1b[K')), /reading|symbolizing|writing/);
+    assert.match(tty, new RegExp(`\\ngbp: [^\\n]*out\\.pb\\.gz: \\d+ samples [^\\n]*; ${(size / 1e6).toFixed(1)} MB in [\\d.]+ s \\(\\d+ MB/s\\)\\r?\\n$`));
+    assert.doesNotMatch(onTty('--no-progress --no-symbols'), /reading|\x1b\[K/);
+    const piped = spawnSync(process.execPath, [gbp, 'pprof', '--perf-script', input, '-o', path.join(dir, 'out.pb.gz'), '--force'], { encoding: 'utf8' });
+    assert.equal(piped.status, 0);
+    assert.doesNotMatch(piped.stderr, /\r|\x1b/);
+    assert.match(piped.stderr, /MB\/s\)\n$/);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});

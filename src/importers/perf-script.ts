@@ -66,6 +66,8 @@ export interface PerfScriptOptions {
   dropUnwindGarbage: boolean;
   /** Bytes read at a time; tests use tiny chunks to exercise line splits. */
   chunkSize: number;
+  /** Called after each chunk with the bytes parsed so far, then once with `inputDone` when all are (symbolization follows): for progress lines. */
+  onProgress?: (bytes: number, inputDone: boolean) => void;
   /** Warnings kept in full; the rest are counted in one summary warning. */
   maxWarnings: number;
   bucketNs: number;
@@ -449,6 +451,7 @@ export class PerfScriptParser {
   /** Feeds bytes; lines may be split anywhere. The parser keeps no reference to `chunk` (callers may reuse it). */
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
+    this.o.onProgress?.(this.bytes, false);
     let pos = 0;
     if (this.tail) {
       // Only the line split across chunks is joined, not the whole chunk.
@@ -514,6 +517,7 @@ export class PerfScriptParser {
       this.line(t, 0, t.length);
     }
     this.flush();
+    this.o.onProgress?.(this.bytes, true);
     // The lookup tables are done with: let the GC have them while build() makes the model's arrays.
     this.frameKeys = new ByteKeyTable();
     this.frameOfKey = new Int32Array(0);

@@ -2,6 +2,7 @@
 //   gbp pprof BUNDLE -o DIR                                stages.pb.gz, phases.pb.gz, cpu.pb.gz from a bundle
 //   gbp pprof --perf-script FILE.txt[.gz]|- -o OUT.pb.gz   any perf text → one CPU profile
 import type { Command } from 'commander';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { addBundleOptions, loadOptionsFromFlags, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
 import { parsePerfScriptFile } from '../../importers/perf-script.ts';
 import { binariesOf, frameResolver } from '../../importers/symbolize.ts';
@@ -18,6 +19,8 @@ interface PprofFlags extends BundleFlags {
   force?: boolean;
   perfScript?: string;
   quiet?: boolean;
+  /** false with --no-progress. */
+  progress?: boolean;
 }
 
 export function registerPprof(program: Command): void {
@@ -28,7 +31,8 @@ export function registerPprof(program: Command): void {
     .option('-o, --output <path>', 'output folder for a bundle (created if needed); output file with --perf-script')
     .option('--perf-script <file>', 'convert `perf script` text (plain or .gz; - for stdin) into one CPU profile at -o OUT.pb.gz')
     .option('--force', 'overwrite files that exist')
-    .option('-q, --quiet', 'with --perf-script: no summary on stderr');
+    .option('-q, --quiet', 'with --perf-script: no summary on stderr')
+    .option('--no-progress', 'with --perf-script: no progress line, even on a terminal');
   addBundleOptions(cmd).action(async (bundle: string | undefined, opts: PprofFlags) => {
     if (opts.perfScript !== undefined) {
       if (bundle) throw new GbpError('usage', 'gbp pprof: give a bundle or --perf-script FILE, not both');
@@ -55,21 +59,31 @@ export function registerPprof(program: Command): void {
 
 /** The standalone converter: perf text (file or stdin, gzip'd or not) → one gzip'd pprof CPU profile. */
 async function perfScriptToPprof(input: string, output: string, flags: PprofFlags): Promise<void> {
-  const { pprof, summary, warnings } = await perfScriptProfile(input, flags);
-  await writeNew(output, await pprof.encodeGzip(), !!flags.force);
+  const t0 = performance.now();
+  const line = progressLine(input, flags.progress !== false && !flags.quiet && process.stderr.isTTY === true, flags.symbols !== false);
+  let pprof, summary, warnings, bytes;
+  try {
+    ({ pprof, summary, warnings, bytes } = await perfScriptProfile(input, flags, line.update));
+    line.show(`writing ${output}`);
+    await writeNew(output, await pprof.encodeGzip(), !!flags.force);
+  } finally {
+    line.clear();
+  }
   if (flags.quiet) return;
+  const s = (performance.now() - t0) / 1000;
+  summary += `; ${(bytes / 1e6).toFixed(1)} MB in ${s.toFixed(1)} s (${(bytes / 1e6 / s).toFixed(0)} MB/s)`;
   printWarnings(warnings);
   process.stderr.write(`gbp: ${output}: ${summary}\n`);
 }
 
 /** Parses the perf text into a pprof builder; the model is dropped on return, before encoding (peak memory). */
-async function perfScriptProfile(input: string, flags: PprofFlags): Promise<{ pprof: PprofBuilder; summary: string; warnings: Warning[] }> {
+async function perfScriptProfile(input: string, flags: PprofFlags, onProgress?: (bytes: number, inputDone: boolean) => void): Promise<{ pprof: PprofBuilder; summary: string; warnings: Warning[]; bytes: number }> {
   const o = loadOptionsFromFlags(flags);
   // No recorded build-ids here: binaries on this machine (or --binaries/--goroot) are used as they are.
   const resolver = o.symbols ? new SymbolResolver([], new Map(), o.symbols) : null;
   let r;
   try {
-    r = await parsePerfScriptFile(input, { resolve: resolver ? frameResolver(resolver) : undefined, dropUnwindGarbage: o.dropUnwindGarbage });
+    r = await parsePerfScriptFile(input, { resolve: resolver ? frameResolver(resolver) : undefined, dropUnwindGarbage: o.dropUnwindGarbage, onProgress });
     if (resolver) r.profile.binaries = binariesOf(r.profile.frames, resolver);
   } finally {
     resolver?.close();
@@ -78,7 +92,56 @@ async function perfScriptProfile(input: string, flags: PprofFlags): Promise<{ pp
   const warnings = [...r.warnings, ...(resolver?.warnings ?? [])];
   const summary = `${p.totalSamples} samples (${p.event}), ${p.groups.length} distinct stacks×threads, ${p.frames.length} frames, ${r.warnings.length} warnings`;
   collectGarbage(); // the parser's tables and the binaries' sections, before the exporter allocates
-  return { pprof: buildCpuPprof(p), summary, warnings };
+  return { pprof: buildCpuPprof(p), summary, warnings, bytes: r.bytes };
+}
+
+/**
+ * One self-overwriting stderr line (a terminal only): bytes read, of how many
+ * when the input is a plain file, at most 4 updates a second.
+ */
+function progressLine(input: string, on: boolean, symbolizing: boolean) {
+  let shown = false;
+  let last = -Infinity;
+  const total = on && input !== '-' ? plainFileSize(input) : null;
+  const show = (text: string) => {
+    if (!on) return;
+    process.stderr.write(`\r\x1b[Kgbp: ${text}`);
+    shown = true;
+  };
+  const mb = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
+  return {
+    show,
+    update: (bytes: number, inputDone: boolean) => {
+      if (!on) return;
+      if (inputDone) return show(`read ${mb(bytes)}; ${symbolizing ? 'symbolizing, ' : ''}building the profile`);
+      const now = performance.now();
+      if (now - last < 250) return;
+      last = now;
+      // A share only for plain files: a gzip'd file's size is not its text's.
+      const share = total && bytes <= total ? ` of ${mb(total)} (${Math.floor((100 * bytes) / total)}%)` : '';
+      show(`reading ${input === '-' ? 'stdin' : input}: ${mb(bytes)}${share}`);
+    },
+    clear: () => {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}
+
+/** Size of a plain (not gzip'd) regular file; null otherwise or when it cannot be read (the parser reports that). */
+function plainFileSize(file: string): number | null {
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, 'r');
+    const st = fstatSync(fd);
+    const magic = Buffer.alloc(2);
+    readSync(fd, magic, 0, 2, 0);
+    return st.isFile() && !(magic[0] === 0x1f && magic[1] === 0x8b) ? st.size : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 function printWarnings(warnings: Warning[], max = 10): void {
