@@ -3,9 +3,9 @@
 // the stack trie is rebuilt from the resolved frames, unwind garbage trimmed.
 //
 // Why not resolve while parsing: on a 167 MB text (49k distinct frames) the
-// same resolutions cost ~0.8 s interleaved with the parse against ~0.26 s
-// after it (scripts/bench-import.ts; the pclntab work and its garbage evict
-// the parser's hot tables), and the rebuild costs ~0.1 s.
+// same resolutions cost ~0.8 s interleaved with the parse against 0.3-0.4 s
+// after it (the pclntab work and its garbage evict the parser's hot tables),
+// and the rebuild costs ~0.13 s.
 //
 // Trimming follows unwind-garbage.ts's rule, read along each trie path from
 // the root (the outer end) instead of per stack: a path's leading run of
@@ -16,7 +16,7 @@
 // drop depends on where the stack ends, so such nodes are resolved per leaf.
 import type { Frame } from '../model/types.ts';
 import { CpuProfileBuilder, type CpuProfileBuilderOptions, type CpuProfileState } from '../model/cpu-profile-builder.ts';
-import { isGoRootFunction, isUnmappedFrame } from './unwind-garbage.ts';
+import { ROOT, UNMAPPED, frameGarbageFlags } from './unwind-garbage.ts';
 import type { RawFrame } from './perf-script.ts';
 
 export interface ResolvedStacks {
@@ -25,9 +25,6 @@ export interface ResolvedStacks {
   garbageSamples: number;
   garbageFrames: number;
 }
-
-const UNMAPPED = 1;
-const ROOT = 2;
 
 /**
  * Rebuilds `raw` (a spent builder's state, frames as perf printed them) into
@@ -52,7 +49,7 @@ export function resolveStacks(raw: CpuProfileState, resolve: (f: RawFrame) => Fr
   const dsoOf = new Int32Array(b.frames.length);
   const dsoIds = new Map<string, number>();
   b.frames.forEach((f, i) => {
-    flags[i] = (isUnmappedFrame(f) ? UNMAPPED : 0) | (f.named && isGoRootFunction(f.name) ? ROOT : 0);
+    flags[i] = frameGarbageFlags(f);
     let d = dsoIds.get(f.dso);
     if (d === undefined) dsoIds.set(f.dso, (d = dsoIds.size));
     dsoOf[i] = d;

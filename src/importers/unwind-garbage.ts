@@ -26,8 +26,9 @@ import type { Frame } from '../model/types.ts';
 /** Functions that are the outermost frame of a real Go stack (goroutine, thread, process entry). */
 const GO_ROOT = /^runtime\.(goexit|mstart|rt0_go)(\.abi0)?$/;
 
-const UNMAPPED = 1;
-const ROOT = 2;
+/** Flags of frameGarbageFlags(): the frame has no mapping; the frame is a Go stack's entry. */
+export const UNMAPPED = 1;
+export const ROOT = 2;
 
 /** true when perf found no mapping for the frame's address. */
 export function isUnmappedFrame(f: Frame): boolean {
@@ -37,6 +38,11 @@ export function isUnmappedFrame(f: Frame): boolean {
 /** true when `name` is a Go stack's outermost function (runtime.goexit, runtime.mstart, runtime.rt0_go). */
 export function isGoRootFunction(name: string): boolean {
   return GO_ROOT.test(name);
+}
+
+/** UNMAPPED | ROOT, as they apply to `f`. */
+export function frameGarbageFlags(f: Frame): number {
+  return (isUnmappedFrame(f) ? UNMAPPED : 0) | (f.named && isGoRootFunction(f.name) ? ROOT : 0);
 }
 
 /** Classifies the frames of a growing frame table once each, then trims stacks of frame ids. */
@@ -79,7 +85,7 @@ export class UnwindGarbageTrimmer {
     }
     for (let i = this.seen; i < n; i++) {
       const fr = this.frames[i];
-      this.flags[i] = (isUnmappedFrame(fr) ? UNMAPPED : 0) | (fr.named && isGoRootFunction(fr.name) ? ROOT : 0);
+      this.flags[i] = frameGarbageFlags(fr);
       let id = this.dsoIds.get(fr.dso);
       if (id === undefined) this.dsoIds.set(fr.dso, (id = this.dsoIds.size));
       this.dso[i] = id;
