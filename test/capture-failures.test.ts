@@ -129,15 +129,27 @@ test('SIGKILL of one compile: gbp exits with the build\'s own code and writes a 
   const { done } = capture(s, ['-o', bundle, '--perf', 'off', '--', 'go', 'build', '-a', '-o', path.join(s.root, 'app'), '.']);
   // A real compile, not a `compile -V=full` version probe (killing a probe
   // fails the build differently, and under load a probe lives long enough to be picked).
-  const [victim] = await waitFor('a compile to run', () => {
-    const p = buildProcesses(s, 'compile').filter((pid) => {
+  // Frozen with SIGSTOP first, then checked: a compile of a small package can
+  // end between being found and being killed, and the build would succeed.
+  const victim = await waitFor('a compile to run', () => {
+    for (const pid of buildProcesses(s, 'compile')) {
       try {
-        return !readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').includes('-V=full');
+        process.kill(pid, 'SIGSTOP');
       } catch {
-        return false;
+        continue; // already gone
       }
-    });
-    return p.length ? p : null;
+      try {
+        if (buildProcesses(s, 'compile').includes(pid) && !readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').includes('-V=full')) return pid;
+      } catch {
+        /* gone */
+      }
+      try {
+        process.kill(pid, 'SIGCONT'); // a probe, or no longer ours: let it go on
+      } catch {
+        /* gone */
+      }
+    }
+    return null;
   });
   process.kill(victim, 'SIGKILL');
   const r = await done;

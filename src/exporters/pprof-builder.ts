@@ -180,6 +180,8 @@ export class PprofBuilder {
   // Functions: name, system name, file (string indexes) and start line, by id - 1.
   private readonly funcCols = new Ints();
   private readonly functions = new Map<string, number>();
+  // Functions with a file: by name, then file (strings the caller shares: their hashes are cached).
+  private readonly functionsInFile = new Map<string, Map<string, number>>();
   private readonly bareFunctions = new Map<string, number>();
   // Locations: mapping id, address, and their lines [lineStart[i], lineStart[i+1]) in lineFunc/lineNo.
   private readonly locMapping = new Ints();
@@ -247,10 +249,23 @@ export class PprofBuilder {
 
   /** Returns the id (from 1) of a function, keyed by name, system name, file and start line. */
   func(l: PprofLineInput): number {
-    // Most functions are a bare name: key them by the name string itself (its hash is cached), no key string to build.
-    const bare = (l.systemName === undefined || l.systemName === l.name) && !l.file && !l.startLine;
-    const key = bare ? l.name : `${l.name}\0${l.systemName ?? l.name}\0${l.file ?? ''}\0${l.startLine ?? 0}`;
-    const map = bare ? this.bareFunctions : this.functions;
+    // Most functions are a bare name, or a name and a file: keyed by those
+    // strings themselves (their hashes are cached), no key string to build.
+    const plain = (l.systemName === undefined || l.systemName === l.name) && !l.startLine;
+    let map: Map<string, number>;
+    let key: string;
+    if (plain && !l.file) {
+      map = this.bareFunctions;
+      key = l.name;
+    } else if (plain) {
+      let byFile = this.functionsInFile.get(l.name);
+      if (byFile === undefined) this.functionsInFile.set(l.name, (byFile = new Map()));
+      map = byFile;
+      key = l.file!;
+    } else {
+      map = this.functions;
+      key = `${l.name}\0${l.systemName ?? l.name}\0${l.file ?? ''}\0${l.startLine ?? 0}`;
+    }
     const known = map.get(key);
     if (known !== undefined) return known;
     const c = this.funcCols;

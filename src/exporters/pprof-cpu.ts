@@ -183,20 +183,28 @@ export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocat
     }
     return loc;
   };
-  // A group's location ids, leaf first, written into one reused array (the builder copies them).
+  // A group's location ids, leaf first, written into one reused array (the
+  // builder copies them). Per trie node, once: its location and the node the
+  // next location starts at (past the inlined run), since groups share nodes.
   let scratch = new Int32Array(256);
   const inlinedFrame = Uint8Array.from(frames, (f) => (f.inlined ? 1 : 0));
+  const locOfNode = new Int32Array(cpu.stackParent.length); // 0 = not yet known
+  const nextOfNode = new Int32Array(cpu.stackParent.length);
   const stackOf = (leaf: number): Int32Array => {
     let k = 0;
-    for (let n = leaf; n > 0; n = cpu.stackParent[n]) {
+    for (let n = leaf; n > 0; n = nextOfNode[n]) {
       if (k === scratch.length) {
         const bigger = new Int32Array(k * 2);
         bigger.set(scratch);
         scratch = bigger;
       }
-      const first = n;
-      while (inlinedFrame[cpu.stackFrame[n]] && cpu.stackParent[n] > 0) n = cpu.stackParent[n];
-      scratch[k++] = location(first, n);
+      if (locOfNode[n] === 0) {
+        let last = n;
+        while (inlinedFrame[cpu.stackFrame[last]] && cpu.stackParent[last] > 0) last = cpu.stackParent[last];
+        locOfNode[n] = location(n, last);
+        nextOfNode[n] = cpu.stackParent[last];
+      }
+      scratch[k++] = locOfNode[n];
     }
     return scratch.subarray(0, k);
   };
