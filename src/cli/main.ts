@@ -4,6 +4,15 @@ import { isGbpError } from '../errors.ts';
 import { TOOLKIT_VERSION } from '../version.ts';
 import { registerCommands } from './commands/index.ts';
 
+// A reader that stops early (`gbp analyze … | head`) closes the pipe: stop
+// quietly, as a Unix tool ended by SIGPIPE does, not with an EPIPE stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 const program = new Command('gbp')
   .description('go-build-profiler: capture a Go build once, then find out offline why it is slow or fat.')
   .version(TOOLKIT_VERSION)

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
 /** Registers the command named in argv (the first word that is not an option), or all of them for help and errors. */
 export async function registerCommands(program: Command, argv: string[] = process.argv.slice(2)): Promise<void> {
   const first = argv.find((a) => !a.startsWith('-'));
+  if (first === undefined && (argv.includes('--version') || argv.includes('-V'))) return; // the version needs no command
   const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
   for (const name of names) (await COMMANDS[name]())(program);
 }

@@ -4,7 +4,6 @@ import { InvalidArgumentError, type Command } from 'commander';
 import path from 'node:path';
 import { loadBuild } from '../../importers/index.ts';
 import { prepareOutputDir } from '../../exporters/output-dir.ts';
-import { writeReport, DEFAULT_REPORT_OPTIONS } from '../../exporters/report.ts';
 import { DEFAULT_FLAME_OPTIONS } from '../../charts/flamegraph.ts';
 import { addBundleOptions, loadOptionsFromFlags, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
 
@@ -49,6 +48,8 @@ export function registerReport(program: Command): void {
     const model = await load(bundle, flags);
     const base = flags.compare ? await load(flags.compare, flags) : undefined;
     const out = await prepareOutputDir(flags.output, { force: flags.force });
+    // Loaded here: the report code brings vega, which `gbp --help` should not pay for (~0.25 s).
+    const { writeReport, DEFAULT_REPORT_OPTIONS } = await import('../../exporters/report.ts');
     const res = await writeReport(out, model, base, {
       svg: flags.svg ?? DEFAULT_REPORT_OPTIONS.svg,
       charts: { flame: flags.flameMinShare ? { minShare: flags.flameMinShare } : {} },
