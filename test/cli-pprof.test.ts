@@ -147,3 +147,9 @@ test('the converter on a terminal: a progress line, cleared before the summary (
     await fsp.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('--perf-script - with a terminal on stdin is a usage error, not a wait for typed text', { skip: !existsSync('/usr/bin/script') && 'needs script(1) for a terminal' }, () => {
+  const r = spawnSync('/usr/bin/script', ['-qec', `${process.execPath} ${gbp} pprof --perf-script - -o /nonexistent/out.pb.gz; echo "exit=$?"`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+  assert.match(r.stdout, /gbp: gbp pprof: --perf-script - reads perf text from stdin, which is a terminal here: pipe it in/);
+  assert.match(r.stdout, /exit=2/);
+});

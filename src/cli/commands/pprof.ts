@@ -37,6 +37,8 @@ export function registerPprof(program: Command): void {
     if (opts.perfScript !== undefined) {
       if (bundle) throw new GbpError('usage', 'gbp pprof: give a bundle or --perf-script FILE, not both');
       if (!opts.output) throw new GbpError('usage', 'gbp pprof: -o OUT.pb.gz is required');
+      // Reading a terminal would wait for typed perf text forever.
+      if (opts.perfScript === '-' && process.stdin.isTTY) throw new GbpError('usage', 'gbp pprof: --perf-script - reads perf text from stdin, which is a terminal here: pipe it in (perf script | gbp pprof --perf-script - -o OUT.pb.gz) or give a file');
       return perfScriptToPprof(opts.perfScript, opts.output, opts);
     }
     if (!bundle) throw new GbpError('usage', 'gbp pprof: give a bundle (gbp pprof BUNDLE -o DIR) or --perf-script FILE');
