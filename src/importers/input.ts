@@ -62,3 +62,8 @@ export async function* lines(input: Input): AsyncGenerator<{ text: string; line:
 export function head(data: string | Buffer, n = 4096): string {
   return typeof data === 'string' ? data.slice(0, n) : data.subarray(0, n).toString('utf8');
 }
+
+/** true when `b` starts with gzip's magic bytes (1f 8b). */
+export function isGzipMagic(b: Uint8Array, length = b.length): boolean {
+  return length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}

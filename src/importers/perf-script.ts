@@ -20,7 +20,7 @@ import { promises as fsp } from 'node:fs';
 import type { CpuProfile, Frame, Warning } from '../model/types.ts';
 import { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS } from '../model/cpu-profile-builder.ts';
 import { GbpError } from '../errors.ts';
-import { bufferChunks, fileInput, type Input } from './input.ts';
+import { bufferChunks, fileInput, isGzipMagic, type Input } from './input.ts';
 import { WarningSink } from './warnings.ts';
 import { ByteKeyTable } from './byte-key-table.ts';
 import { UnwindGarbageTrimmer } from './unwind-garbage.ts';
@@ -923,7 +923,7 @@ async function parsePlainFile(file: string, chunkSize: number, opts: Partial<Per
       const { bytesRead } = await next!;
       next = null;
       const buf = bufs[which];
-      if (first && bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return null;
+      if (first && isGzipMagic(buf, bytesRead)) return null;
       if (bytesRead === 0) break;
       which ^= 1;
       next = fh.read(bufs[which], 0, size, null);
@@ -956,7 +956,7 @@ async function* maybeGunzip(input: Input, chunkSize: number): AsyncGenerator<Buf
       yield r.value;
     }
   }
-  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) return yield* all();
+  if (!isGzipMagic(head)) return yield* all();
   const gunzip = createGunzip({ chunkSize: Math.max(64, Math.min(chunkSize, 1 << 20)) });
   yield* pipeline(Readable.from(all()), gunzip, () => {}) as AsyncIterable<Buffer>;
 }

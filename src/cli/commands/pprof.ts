@@ -6,6 +6,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { addBundleOptions, loadOptionsFromFlags, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
 import { parsePerfScriptFile } from '../../importers/perf-script.ts';
 import { binariesOf, frameResolver } from '../../importers/symbolize.ts';
+import { isGzipMagic } from '../../importers/input.ts';
 import { SymbolResolver } from '../../symbols/resolver.ts';
 import { prepareOutputDir, writeNew } from '../../exporters/output-dir.ts';
 import { buildCpuPprof } from '../../exporters/pprof-cpu.ts';
@@ -137,8 +138,7 @@ function plainFileSize(file: string): number | null {
     fd = openSync(file, 'r');
     const st = fstatSync(fd);
     const magic = Buffer.alloc(2);
-    readSync(fd, magic, 0, 2, 0);
-    return st.isFile() && !(magic[0] === 0x1f && magic[1] === 0x8b) ? st.size : null;
+    return st.isFile() && !isGzipMagic(magic, readSync(fd, magic, 0, 2, 0)) ? st.size : null;
   } catch {
     return null;
   } finally {
