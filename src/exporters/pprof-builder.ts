@@ -223,6 +223,11 @@ export class PprofBuilder {
     this.locLineStart.push(0);
   }
 
+  /** Adds a comment line (`go tool pprof -comments`) after those of the options. */
+  comment(text: string): void {
+    this.comments.push(this.str(text));
+  }
+
   /** Interns a string, returning its string-table index. */
   str(s: string): number {
     return this.strings.dedup(s);

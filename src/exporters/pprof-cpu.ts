@@ -21,7 +21,9 @@
 // pprof's -disasm reads the binary's .symtab (stripped binaries have none);
 // -list reads sources by the pclntab's paths, relative to GOROOT/src for a
 // toolchain built with -trimpath (`-source_path "$(go env GOROOT)/src"`).
-import type { BinaryInfo, CpuProfile, Frame, ToolInvocation } from '../model/types.ts';
+import type { BinaryInfo, CpuProfile, Frame, ToolInvocation, UnwindGarbage } from '../model/types.ts';
+import type { CpuProfileState, FrameExpansion } from '../model/cpu-profile-builder.ts';
+import { UNMAPPED, UnwindGarbageTrimmer, frameGarbageFlags } from '../importers/unwind-garbage.ts';
 import { PprofBuilder, toAddr, type PprofLabelSet, type PprofValueType } from './pprof-builder.ts';
 
 /** Profile-level fields of cpu.pb.gz: start time (epoch ns string), duration (ns), comments. */
@@ -91,7 +93,7 @@ function layoutOf(dso: string, info: BinaryInfo | undefined, offsets: number[]):
 }
 
 /** Comment lines about symbolization and dropped unwind garbage, for `go tool pprof -comments`. */
-export function cpuProfileNotes(cpu: CpuProfile): string[] {
+export function cpuProfileNotes(cpu: Pick<CpuProfile, 'unwindGarbage' | 'binaries'>): string[] {
   const out: string[] = [];
   const g = cpu.unwindGarbage;
   if (g?.frames) out.push(`unwind garbage: ${g.frames} frames dropped at the outer end of ${g.samples} samples (addresses in no mapping, or stale words beyond a Go stack's entry frame)`);
@@ -102,43 +104,75 @@ export function cpuProfileNotes(cpu: CpuProfile): string[] {
   return out;
 }
 
-/** Builds the CPU profile (one pprof sample per model sample group). */
-export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocation[] = [], opts: CpuPprofOptions = {}): PprofBuilder {
-  const valueType = periodValueType(cpu.event);
-  const b = new PprofBuilder({
-    sampleTypes: [['samples', 'count'], valueType],
-    defaultSampleType: valueType[0],
-    periodType: valueType,
-    period: cpu.totalSamples > 0 ? Math.round(cpu.totalPeriod / cpu.totalSamples) : 0,
-    timeNanos: opts.timeNanos,
-    durationNanos: opts.durationNanos,
-    comments: [`perf event: ${cpu.event}`, ...cpuProfileNotes(cpu), ...(opts.comments ?? [])],
-  });
-  const byPid = invocationsByPid(invocations);
-  const frames = cpu.frames;
+/**
+ * What both sources of cpu.pb.gz (the model's trie, or perf's raw stacks)
+ * share: the builder, one mapping per DSO (flags and geometry from all the
+ * frames), locations from runs of frames, and label sets per thread.
+ */
+class CpuPprofParts {
+  readonly b: PprofBuilder;
+  private readonly dsos = new Map<string, { named: boolean; files: boolean; lines: boolean; inlined: boolean; offsets: Set<number> }>();
+  private readonly layouts = new Map<string, DsoLayout | null>();
+  private readonly mappingOfDso = new Map<string, number>();
+  private readonly byPid: Map<number, ToolInvocation>;
+  private readonly labelSets = new Map<number, Map<number, Map<string, PprofLabelSet>>>();
 
-  // Per DSO: what its frames hold (for the mapping's has_* flags) and its sampled offsets (for the geometry).
-  const dsos = new Map<string, { named: boolean; files: boolean; lines: boolean; inlined: boolean; offsets: Set<number> }>();
-  for (const f of frames) {
-    let d = dsos.get(f.dso);
-    if (!d) dsos.set(f.dso, (d = { named: false, files: false, lines: false, inlined: false, offsets: new Set() }));
-    d.named ||= f.named;
-    d.files ||= !!f.file;
-    d.lines ||= !!f.line;
-    d.inlined ||= !!f.inlined;
-    if (f.dso.startsWith('/') && /^[0-9a-f]{1,13}$/i.test(f.addr)) d.offsets.add(parseInt(f.addr, 16));
+  constructor(
+    event: string,
+    totals: { totalSamples: number; totalPeriod: number },
+    frames: readonly Frame[],
+    private readonly binaries: Map<string, BinaryInfo> | undefined,
+    invocations: readonly ToolInvocation[],
+    opts: CpuPprofOptions,
+    notes: string[],
+  ) {
+    const valueType = periodValueType(event);
+    this.b = new PprofBuilder({
+      sampleTypes: [['samples', 'count'], valueType],
+      defaultSampleType: valueType[0],
+      periodType: valueType,
+      period: totals.totalSamples > 0 ? Math.round(totals.totalPeriod / totals.totalSamples) : 0,
+      timeNanos: opts.timeNanos,
+      durationNanos: opts.durationNanos,
+      comments: [`perf event: ${event}`, ...notes, ...(opts.comments ?? [])],
+    });
+    this.byPid = invocationsByPid(invocations);
+    // Per DSO: what its frames hold (for the mapping's has_* flags) and its sampled offsets (for the geometry).
+    for (const f of frames) {
+      let d = this.dsos.get(f.dso);
+      if (!d) this.dsos.set(f.dso, (d = { named: false, files: false, lines: false, inlined: false, offsets: new Set() }));
+      d.named ||= f.named;
+      d.files ||= !!f.file;
+      d.lines ||= !!f.line;
+      d.inlined ||= !!f.inlined;
+      if (f.dso.startsWith('/') && /^[0-9a-f]{1,13}$/i.test(f.addr)) d.offsets.add(parseInt(f.addr, 16));
+    }
+    for (const [dso, d] of this.dsos) this.layouts.set(dso, layoutOf(dso, binaries?.get(dso), [...d.offsets]));
   }
-  const layouts = new Map<string, DsoLayout | null>();
-  for (const [dso, d] of dsos) layouts.set(dso, layoutOf(dso, cpu.binaries?.get(dso), [...d.offsets]));
 
-  const mappingOfDso = new Map<string, number>();
-  const mapping = (dso: string): number => {
-    let m = mappingOfDso.get(dso);
+  /**
+   * pprof shows the first mapping as the profile's main binary: makes the
+   * user-space DSO with the most leaf samples (period by leaf DSO) the first one.
+   */
+  mapMainDso(leafPeriod: Map<string, number>): void {
+    let main: string | undefined;
+    let most = -Infinity;
+    for (const [dso, p] of leafPeriod) {
+      if (dso && !dso.startsWith('[') && p > most) {
+        main = dso;
+        most = p;
+      }
+    }
+    if (main !== undefined) this.mapping(main);
+  }
+
+  mapping(dso: string): number {
+    let m = this.mappingOfDso.get(dso);
     if (m === undefined) {
-      const d = dsos.get(dso)!;
-      const l = layouts.get(dso);
-      const id = cpu.binaries?.get(dso)?.gnuBuildId;
-      m = b.mapping({
+      const d = this.dsos.get(dso)!;
+      const l = this.layouts.get(dso);
+      const id = this.binaries?.get(dso)?.gnuBuildId;
+      m = this.b.mapping({
         file: dso || '[unknown]',
         ...(id ? { buildId: id } : {}),
         ...(l ? { start: l.start, limit: l.limit, offset: l.offset } : {}),
@@ -147,39 +181,70 @@ export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocat
         hasLineNumbers: d.lines,
         hasInlineFrames: d.inlined,
       });
-      mappingOfDso.set(dso, m);
+      this.mappingOfDso.set(dso, m);
     }
     return m;
-  };
-  // pprof shows the first mapping as the profile's main binary: put the
-  // user-space DSO with the most leaf samples first, not whatever came first.
+  }
+
+  /** The location of `run` (innermost first: inlined calls, then the frame they sit in, whose address it takes), unique by `key`. */
+  location(run: readonly Frame[], key: string): number {
+    const outer = run[run.length - 1];
+    const addr = this.layouts.get(outer.dso)?.address(outer.addr) ?? toAddr(outer.addr);
+    // An unnamed frame gets no line: pprof shows its address, and may symbolize it itself.
+    const lines = run.filter((f) => f.named).map((f) => ({ name: f.name, file: f.file, line: f.line }));
+    return this.b.location({ mapping: this.mapping(outer.dso), address: addr, lines }, key);
+  }
+
+  /** One label set per (pid, tid, comm), with the tool run's tool and package when the pid is one. */
+  labels(pid: number, tid: number, comm: string): PprofLabelSet {
+    let byTid = this.labelSets.get(pid);
+    if (!byTid) this.labelSets.set(pid, (byTid = new Map()));
+    let byComm = byTid.get(tid);
+    if (!byComm) byTid.set(tid, (byComm = new Map()));
+    let set = byComm.get(comm);
+    if (!set) {
+      const inv = this.byPid.get(pid);
+      set = this.b.labelSet({ pid, tid, comm, tool: inv?.tool, package: inv?.importPath });
+      byComm.set(comm, set);
+    }
+    return set;
+  }
+}
+
+/** Builds the CPU profile (one pprof sample per model sample group). */
+export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocation[] = [], opts: CpuPprofOptions = {}): PprofBuilder {
+  const frames = cpu.frames;
+  const parts = new CpuPprofParts(cpu.event, cpu, frames, cpu.binaries, invocations, opts, cpuProfileNotes(cpu));
   const leafPeriod = new Map<string, number>();
   for (const g of cpu.groups) {
     const dso = g.stack > 0 ? frames[cpu.stackFrame[g.stack]].dso : '';
-    if (dso && !dso.startsWith('[')) leafPeriod.set(dso, (leafPeriod.get(dso) ?? 0) + g.period);
+    leafPeriod.set(dso, (leafPeriod.get(dso) ?? 0) + g.period);
   }
-  const mainDso = [...leafPeriod].sort((a, b) => b[1] - a[1])[0]?.[0];
-  if (mainDso !== undefined) mapping(mainDso);
+  parts.mapMainDso(leafPeriod);
 
   // A location is a run of trie nodes: inlined frames and the frame they sit
-  // in, innermost first. Its first frame decides the run (one raw perf frame
-  // always expands to the same frames), so locations are cached by it.
+  // in, innermost first. Its first frame decides a whole run (one raw perf
+  // frame always expands to the same frames), so those are cached by it. A
+  // run cut short by unwind-garbage trimming (it ends on an inlined frame at
+  // the root) is its own location.
   const locOfFrame = new Int32Array(frames.length); // 0 = not yet made
+  const cutRuns = new Map<string, number>();
   const location = (first: number, last: number): number => {
     const fid = cpu.stackFrame[first];
-    let loc = locOfFrame[fid];
+    const whole = !frames[cpu.stackFrame[last]].inlined;
+    let loc = whole ? locOfFrame[fid] : 0;
     if (loc === 0) {
       const run: Frame[] = [];
       for (let n = first; ; n = cpu.stackParent[n]) {
         run.push(frames[cpu.stackFrame[n]]);
         if (n === last) break;
       }
-      const outer = run[run.length - 1];
-      const addr = layouts.get(outer.dso)?.address(outer.addr) ?? toAddr(outer.addr);
-      // An unnamed frame gets no line: pprof shows its address, and may symbolize it itself.
-      const lines = run.filter((f) => f.named).map((f) => ({ name: f.name, file: f.file, line: f.line }));
-      loc = b.location({ mapping: mapping(outer.dso), address: addr, lines }, String(fid));
-      locOfFrame[fid] = loc;
+      if (whole) locOfFrame[fid] = loc = parts.location(run, String(fid));
+      else {
+        const key = `${fid}/${run.length}`;
+        loc = cutRuns.get(key) ?? parts.location(run, key);
+        cutRuns.set(key, loc);
+      }
     }
     return loc;
   };
@@ -193,11 +258,7 @@ export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocat
   const stackOf = (leaf: number): Int32Array => {
     let k = 0;
     for (let n = leaf; n > 0; n = nextOfNode[n]) {
-      if (k === scratch.length) {
-        const bigger = new Int32Array(k * 2);
-        bigger.set(scratch);
-        scratch = bigger;
-      }
+      if (k === scratch.length) scratch = grown(scratch, k + 1);
       if (locOfNode[n] === 0) {
         let last = n;
         while (inlinedFrame[cpu.stackFrame[last]] && cpu.stackParent[last] > 0) last = cpu.stackParent[last];
@@ -208,27 +269,187 @@ export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocat
     }
     return scratch.subarray(0, k);
   };
-  // Groups of one thread share their labels: one label set per (pid, tid, comm).
-  const labelSets = new Map<number, Map<number, Map<string, PprofLabelSet>>>();
-  const labelsOf = (pid: number, tid: number, comm: string): PprofLabelSet => {
-    let byTid = labelSets.get(pid);
-    if (!byTid) labelSets.set(pid, (byTid = new Map()));
-    let byComm = byTid.get(tid);
-    if (!byComm) byTid.set(tid, (byComm = new Map()));
-    let set = byComm.get(comm);
-    if (!set) {
-      const inv = byPid.get(pid);
-      set = b.labelSet({ pid, tid, comm, tool: inv?.tool, package: inv?.importPath });
-      byComm.set(comm, set);
-    }
-    return set;
-  };
   const values = [0, 0];
   for (const g of cpu.groups) {
     values[0] = g.count;
     values[1] = g.period;
-    b.sample(stackOf(g.stack), values, labelsOf(g.pid, g.tid, g.comm));
+    parts.b.sample(stackOf(g.stack), values, parts.labels(g.pid, g.tid, g.comm));
   }
+  return parts.b;
+}
+
+/** What buildCpuPprofFromStacks made: the profile, its sample count, and the unwind garbage it dropped. */
+export interface StacksPprof {
+  pprof: PprofBuilder;
+  /** pprof samples: distinct (stack, thread) after trimming. */
+  samples: number;
+  unwindGarbage: UnwindGarbage | null;
+}
+
+/**
+ * The CPU profile straight from perf's raw stacks (the standalone converter:
+ * no model, no second trie). Each raw frame is one location, its frames the
+ * expansion's; with `trim`, each stack loses its unwind garbage as
+ * UnwindGarbageTrimmer decides it on the expanded stack (a cut inside an
+ * expansion keeps its inner frames as their own location). Stacks that
+ * become equal (same locations and thread) are merged into one sample.
+ */
+export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: FrameExpansion, binaries: Map<string, BinaryInfo> | undefined, trim: boolean): StacksPprof {
+  const nf = s.node4;
+  const es = exp.start;
+  const parts = new CpuPprofParts(event, s, exp.frames, binaries, [], {}, []);
+  // The leaf is never trimmed (garbage goes from the outer end and a stack keeps at least one frame).
+  const leafPeriod = new Map<string, number>();
+  for (let g = 0; g < s.groups; g++) {
+    const leaf = s.gLeaf[g];
+    const dso = leaf > 0 ? exp.frames[es[nf[leaf << 2]]].dso : '';
+    leafPeriod.set(dso, (leafPeriod.get(dso) ?? 0) + s.gPeriod[g]);
+  }
+  parts.mapMainDso(leafPeriod);
+
+  const trimmer = trim ? new UnwindGarbageTrimmer(exp.frames) : null;
+  // keep() drops frames only from a stack whose outermost frame has no mapping (rule 1): only those need their expansion.
+  const unmappedOuter = new Uint8Array(s.frames.length);
+  for (let rf = 0; rf < s.frames.length; rf++) unmappedOuter[rf] = es[rf + 1] > es[rf] && frameGarbageFlags(exp.frames[es[rf + 1] - 1]) & UNMAPPED ? 1 : 0;
+  const locOfRaw = new Int32Array(s.frames.length); // 0 = not yet made
+  const partial = new Map<string, number>();
+  const location = (rf: number, keep: number): number => {
+    const a = es[rf];
+    if (keep === es[rf + 1] - a) return locOfRaw[rf] || (locOfRaw[rf] = parts.location(exp.frames.slice(a, a + keep), String(rf)));
+    const key = `${rf}/${keep}`;
+    let loc = partial.get(key);
+    if (loc === undefined) partial.set(key, (loc = parts.location(exp.frames.slice(a, a + keep), key)));
+    return loc;
+  };
+
+  // Samples, merged by (label set, locations) in an open-addressing table.
+  const merged = new MergedSamples();
+  let raw = new Int32Array(256); // raw frames of a stack, leaf first
+  let full = new Int32Array(256); // their expansion
+  let locs = new Int32Array(256);
+  let garbageSamples = 0;
+  let garbageFrames = 0;
+  for (let g = 0; g < s.groups; g++) {
+    let nr = 0;
+    let d = 0;
+    for (let n = s.gLeaf[g]; n > 0; n = nf[(n << 2) + 1]) {
+      const rf = nf[n << 2];
+      if (nr === raw.length) raw = grown(raw, nr + 1);
+      raw[nr++] = rf;
+      d += es[rf + 1] - es[rf];
+    }
+    let keep = d;
+    if (trimmer && nr > 0 && unmappedOuter[raw[nr - 1]]) {
+      if (d > full.length) full = grown(full, d);
+      for (let i = 0, at = 0; i < nr; i++) for (let e = es[raw[i]]; e < es[raw[i] + 1]; e++) full[at++] = e;
+      keep = trimmer.keep(full, d);
+    }
+    const count = s.gSamples[g];
+    if (nr > locs.length) locs = grown(locs, nr);
+    let nl = 0;
+    if (keep === d) {
+      for (let i = 0; i < nr; i++) {
+        const loc = locOfRaw[raw[i]];
+        locs[nl++] = loc !== 0 ? loc : location(raw[i], es[raw[i] + 1] - es[raw[i]]);
+      }
+    } else {
+      garbageSamples += count;
+      garbageFrames += (d - keep) * count;
+      for (let i = 0, at = 0; i < nr && at < keep; i++) {
+        const rf = raw[i];
+        const len = es[rf + 1] - es[rf];
+        locs[nl++] = location(rf, Math.min(len, keep - at));
+        at += len;
+      }
+    }
+    merged.add(locs, nl, parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]), count, s.gPeriod[g]);
+  }
+  merged.writeTo(parts.b);
+  const unwindGarbage = trim ? { samples: garbageSamples, frames: garbageFrames } : null;
+  for (const note of cpuProfileNotes({ unwindGarbage: unwindGarbage ?? undefined, binaries })) parts.b.comment(note);
+  return { pprof: parts.b, samples: merged.count, unwindGarbage };
+}
+
+/** Samples keyed by (label set, location ids): equal ones add their values. */
+class MergedSamples {
+  count = 0;
+  private locs = new Int32Array(1 << 16);
+  private used = 0;
+  private start = new Int32Array(1024);
+  private set = new Int32Array(1024);
+  private labelSets: PprofLabelSet[] = [];
+  private hash = new Int32Array(1024);
+  private values = new Float64Array(2048);
+  private table = new Int32Array(1 << 12).fill(-1);
+
+  add(locs: Int32Array, n: number, labels: PprofLabelSet, count: number, period: number): void {
+    const set = labels.labelSet;
+    let h = Math.imul(set ^ 0x9e3779b9, 0x85ebca6b) ^ n;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ locs[i], 0x01000193);
+    h = (h ^ (h >>> 15)) | 0;
+    const mask = this.table.length - 1;
+    let slot = h & mask;
+    for (let id = this.table[slot]; id >= 0; id = this.table[(slot = (slot + 1) & mask)]) {
+      if (this.hash[id] === h && this.set[id] === set && this.same(id, locs, n)) {
+        this.values[2 * id] += count;
+        this.values[2 * id + 1] += period;
+        return;
+      }
+    }
+    const id = this.count++;
+    if (id + 1 >= this.start.length) {
+      this.start = grown(this.start, id + 2);
+      this.set = grown(this.set, id + 1);
+      this.hash = grown(this.hash, id + 1);
+      const v = new Float64Array(this.values.length * 2);
+      v.set(this.values);
+      this.values = v;
+    }
+    if (this.used + n > this.locs.length) this.locs = grown(this.locs, this.used + n);
+    this.locs.set(locs.subarray(0, n), this.used);
+    this.start[id] = this.used;
+    this.used += n;
+    this.start[id + 1] = this.used;
+    this.set[id] = set;
+    this.labelSets[id] = labels;
+    this.hash[id] = h;
+    this.values[2 * id] = count;
+    this.values[2 * id + 1] = period;
+    this.table[slot] = id;
+    if (this.count * 2 > this.table.length) this.rehash();
+  }
+
+  writeTo(b: PprofBuilder): void {
+    const values = [0, 0];
+    for (let id = 0; id < this.count; id++) {
+      values[0] = this.values[2 * id];
+      values[1] = this.values[2 * id + 1];
+      b.sample(this.locs.subarray(this.start[id], this.start[id + 1]), values, this.labelSets[id]);
+    }
+  }
+
+  private same(id: number, locs: Int32Array, n: number): boolean {
+    const a = this.start[id];
+    if (this.start[id + 1] - a !== n) return false;
+    for (let i = 0; i < n; i++) if (this.locs[a + i] !== locs[i]) return false;
+    return true;
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2).fill(-1);
+    const mask = table.length - 1;
+    for (let id = 0; id < this.count; id++) {
+      let slot = this.hash[id] & mask;
+      while (table[slot] >= 0) slot = (slot + 1) & mask;
+      table[slot] = id;
+    }
+    this.table = table;
+  }
+}
+
+function grown(a: Int32Array, atLeast: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(atLeast, a.length * 2));
+  b.set(a);
   return b;
 }
 

@@ -18,7 +18,7 @@ import { createGunzip } from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
 import { promises as fsp } from 'node:fs';
 import type { CpuProfile, Frame, Warning } from '../model/types.ts';
-import { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS } from '../model/cpu-profile-builder.ts';
+import { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS, type CpuProfileState } from '../model/cpu-profile-builder.ts';
 import { GbpError } from '../errors.ts';
 import { bufferChunks, fileInput, isGzipMagic, type Input } from './input.ts';
 import { WarningSink } from './warnings.ts';
@@ -99,6 +99,17 @@ export interface PerfScriptResult {
   hadPid: boolean;
   hadTime: boolean;
   hadPeriod: boolean;
+}
+
+/**
+ * What endStacks() returns: the samples as perf printed their frames, in the
+ * builder's trie (no symbolization, no unwind-garbage trimming: the
+ * standalone converter does both while it writes pprof), and the same
+ * counts as PerfScriptResult.
+ */
+export interface PerfScriptStacks extends Omit<PerfScriptResult, 'profile'> {
+  stacks: CpuProfileState;
+  event: string;
 }
 
 /** The fields of one event line. Times stay split in seconds + ns to be exact. */
@@ -511,19 +522,7 @@ export class PerfScriptParser {
 
   /** Finishes the input and returns the profile. */
   end(): PerfScriptResult {
-    if (this.tail) {
-      const t = this.tail;
-      this.tail = null;
-      this.line(t, 0, t.length);
-    }
-    this.flush();
-    this.o.onProgress?.(this.bytes, true);
-    // The lookup tables are done with: let the GC have them while build() makes the model's arrays.
-    this.frameKeys = new ByteKeyTable();
-    this.frameOfKey = new Int32Array(0);
-    this.nextKey = new Int32Array(0);
-    this.prevByTid.clear();
-    this.lastPrev = null;
+    this.finishInput();
     let profile: CpuProfile;
     if (this.o.resolve) {
       const r = resolveStacks(this.b.handOver(), this.o.resolve, this.o.dropUnwindGarbage, { bucketNs: this.o.bucketNs, maxBuckets: this.o.maxBuckets });
@@ -532,7 +531,38 @@ export class PerfScriptParser {
     } else profile = this.b.build();
     profile.event = this.builderEvent ?? this.o.defaultEvent;
     if (this.trimmer) profile.unwindGarbage = { samples: this.garbageSamples, frames: this.garbageFrames };
-    return { profile, warnings: this.warnings.done(), lines: this.lineNo, bytes: this.bytes, hadPid: this.hadPid, hadTime: this.hadTime, hadPeriod: this.hadPeriod };
+    return { profile, ...this.counts() };
+  }
+
+  /**
+   * Finishes the input and returns the stacks as perf printed them, for a
+   * caller that resolves and trims while it exports (the options `resolve`
+   * and `dropUnwindGarbage` must be off: they would do it here first).
+   */
+  endStacks(): PerfScriptStacks {
+    if (this.o.resolve || this.o.dropUnwindGarbage) throw new Error('PerfScriptParser.endStacks(): resolve and dropUnwindGarbage are for end()');
+    this.finishInput();
+    return { stacks: this.b.handOver(), event: this.builderEvent ?? this.o.defaultEvent, ...this.counts() };
+  }
+
+  private finishInput(): void {
+    if (this.tail) {
+      const t = this.tail;
+      this.tail = null;
+      this.line(t, 0, t.length);
+    }
+    this.flush();
+    this.o.onProgress?.(this.bytes, true);
+    // The lookup tables are done with: let the GC have them while the model's arrays are made.
+    this.frameKeys = new ByteKeyTable();
+    this.frameOfKey = new Int32Array(0);
+    this.nextKey = new Int32Array(0);
+    this.prevByTid.clear();
+    this.lastPrev = null;
+  }
+
+  private counts(): Omit<PerfScriptResult, 'profile'> {
+    return { warnings: this.warnings.done(), lines: this.lineNo, bytes: this.bytes, hadPid: this.hadPid, hadTime: this.hadTime, hadPeriod: this.hadPeriod };
   }
 
   private warn(line: number | undefined, message: string): void {
@@ -870,6 +900,10 @@ export function detectPerfScript(head: Buffer | string): boolean {
 
 /** Parses perf text from any Input (stream, chunks, Buffer, string), gzip'd or not (sniffed from the magic bytes). */
 export async function parsePerfScript(input: Input, opts: Partial<PerfScriptOptions> = {}): Promise<PerfScriptResult> {
+  return parseInput(input, opts, (p) => p.end());
+}
+
+async function parseInput<T>(input: Input, opts: Partial<PerfScriptOptions>, finish: (p: PerfScriptParser) => T): Promise<T> {
   const p = new PerfScriptParser(opts);
   const chunkSize = opts.chunkSize ?? DEFAULT_PERF_SCRIPT_OPTIONS.chunkSize;
   const name = opts.entry ?? DEFAULT_PERF_SCRIPT_OPTIONS.entry;
@@ -886,26 +920,35 @@ export async function parsePerfScript(input: Input, opts: Partial<PerfScriptOpti
     }
     throw new GbpError('io', `${name}: cannot read: ${err.code ?? err.message}`, { file: name });
   }
-  return p.end();
+  return finish(p);
 }
 
 /** Parses a file (`-` for stdin), gzip'd or not. */
 export async function parsePerfScriptFile(file: string, opts: Partial<PerfScriptOptions> = {}): Promise<PerfScriptResult> {
+  return parseFile(file, opts, (p) => p.end());
+}
+
+/** Parses a file (`-` for stdin), gzip'd or not, into its stacks as perf printed them (see PerfScriptParser.endStacks). */
+export async function parsePerfScriptStacks(file: string, opts: Partial<PerfScriptOptions> = {}): Promise<PerfScriptStacks> {
+  return parseFile(file, opts, (p) => p.endStacks());
+}
+
+async function parseFile<T>(file: string, opts: Partial<PerfScriptOptions>, finish: (p: PerfScriptParser) => T): Promise<T> {
   const chunkSize = opts.chunkSize ?? DEFAULT_PERF_SCRIPT_OPTIONS.chunkSize;
   const named = { ...opts, entry: opts.entry ?? (file === '-' ? 'stdin' : file) };
   if (file !== '-') {
-    const plain = await parsePlainFile(file, chunkSize, named);
+    const plain = await parsePlainFile(file, chunkSize, named, finish);
     if (plain) return plain;
   }
   const input = file === '-' ? process.stdin : fileInput(file, Math.max(64, Math.min(chunkSize, 1 << 20)));
-  return parsePerfScript(input, named);
+  return parseInput(input, named, finish);
 }
 
 /**
  * A plain (not gzip'd) file, read into two reused buffers: no allocation per
  * chunk, so memory stays flat whatever the file size. null when the file is gzip'd.
  */
-async function parsePlainFile(file: string, chunkSize: number, opts: Partial<PerfScriptOptions>): Promise<PerfScriptResult | null> {
+async function parsePlainFile<T>(file: string, chunkSize: number, opts: Partial<PerfScriptOptions>, finish: (p: PerfScriptParser) => T): Promise<T | null> {
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(file, 'r');
@@ -929,7 +972,7 @@ async function parsePlainFile(file: string, chunkSize: number, opts: Partial<Per
       next = fh.read(bufs[which], 0, size, null);
       p.push(buf.subarray(0, bytesRead));
     }
-    return p.end();
+    return finish(p);
   } catch (e) {
     if (e instanceof GbpError) throw e;
     throw new GbpError('io', `${opts.entry}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: opts.entry });

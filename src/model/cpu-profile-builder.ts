@@ -40,6 +40,14 @@ export interface CpuProfileState {
   comms: string[];
   bucketNs: number;
   timeline: Map<number, Float64Array>;
+  totalSamples: number;
+  totalPeriod: number;
+}
+
+/** Raw frame i of a CpuProfileState stands for frames [start[i], start[i + 1]) of `frames`, innermost first (several when inlined). */
+export interface FrameExpansion {
+  frames: Frame[];
+  start: Int32Array;
 }
 
 /** Builds a CpuProfile (stack trie, sample groups, per-pid timeline) from samples, in memory bounded by distinct stacks. */
@@ -252,6 +260,8 @@ export class CpuProfileBuilder {
       comms: this.comms,
       bucketNs: this.bucketNs,
       timeline: this.timeline,
+      totalSamples: this.totalSamples,
+      totalPeriod: this.totalPeriod,
     };
     this.node4 = this.table = this.groupTable = this.gLeaf = this.gComm = new Int32Array(0);
     this.gPid = this.gTid = this.gSamples = this.gPeriod = new Float64Array(0);

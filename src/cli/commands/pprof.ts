@@ -4,12 +4,12 @@
 import type { Command } from 'commander';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { addBundleOptions, loadOptionsFromFlags, openBundleFromFlags, type BundleFlags } from '../bundle-options.ts';
-import { parsePerfScriptFile } from '../../importers/perf-script.ts';
-import { binariesOf, frameResolver } from '../../importers/symbolize.ts';
+import { parsePerfScriptStacks } from '../../importers/perf-script.ts';
+import { binariesOf, expandFrames, frameResolver } from '../../importers/symbolize.ts';
 import { isGzipMagic } from '../../importers/input.ts';
 import { SymbolResolver } from '../../symbols/resolver.ts';
 import { prepareOutputDir, writeNew } from '../../exporters/output-dir.ts';
-import { buildCpuPprof } from '../../exporters/pprof-cpu.ts';
+import { buildCpuPprofFromStacks } from '../../exporters/pprof-cpu.ts';
 import type { PprofBuilder } from '../../exporters/pprof-builder.ts';
 import type { Warning } from '../../model/types.ts';
 import { GbpError } from '../../errors.ts';
@@ -79,23 +79,29 @@ async function perfScriptToPprof(input: string, output: string, flags: PprofFlag
   process.stderr.write(`gbp: ${output}: ${summary}\n`);
 }
 
-/** Parses the perf text into a pprof builder; the model is dropped on return, before encoding (peak memory). */
+/**
+ * Parses the perf text into a pprof builder, straight from perf's raw stacks:
+ * each distinct frame is resolved once and becomes one location, stacks are
+ * trimmed as they are written (no model, no second trie: see buildCpuPprofFromStacks).
+ */
 async function perfScriptProfile(input: string, flags: PprofFlags, onProgress?: (bytes: number, inputDone: boolean) => void): Promise<{ pprof: PprofBuilder; summary: string; warnings: Warning[]; bytes: number }> {
   const o = loadOptionsFromFlags(flags);
   // No recorded build-ids here: binaries on this machine (or --binaries/--goroot) are used as they are.
   const resolver = o.symbols ? new SymbolResolver([], new Map(), o.symbols) : null;
-  let r;
+  let r, exp, binaries;
   try {
-    r = await parsePerfScriptFile(input, { resolve: resolver ? frameResolver(resolver) : undefined, dropUnwindGarbage: o.dropUnwindGarbage, onProgress });
-    if (resolver) r.profile.binaries = binariesOf(r.profile.frames, resolver);
+    r = await parsePerfScriptStacks(input, { onProgress });
+    exp = expandFrames(r.stacks.frames, resolver ? frameResolver(resolver) : null);
+    if (resolver) binaries = binariesOf(exp.frames, resolver);
   } finally {
     resolver?.close();
   }
-  const p = r.profile;
-  const warnings = [...r.warnings, ...(resolver?.warnings ?? [])];
-  const summary = `${p.totalSamples} samples (${p.event}), ${p.groups.length} distinct stacks×threads, ${p.frames.length} frames, ${r.warnings.length} warnings`;
   collectGarbage(); // the parser's tables and the binaries' sections, before the exporter allocates
-  return { pprof: buildCpuPprof(p), summary, warnings, bytes: r.bytes };
+  const s = r.stacks;
+  const out = buildCpuPprofFromStacks(s, r.event, exp, binaries, o.dropUnwindGarbage !== false);
+  const warnings = [...r.warnings, ...(resolver?.warnings ?? [])];
+  const summary = `${s.totalSamples} samples (${r.event}), ${out.samples} distinct stacks×threads, ${s.frames.length} distinct frames, ${r.warnings.length} warnings`;
+  return { pprof: out.pprof, summary, warnings, bytes: r.bytes };
 }
 
 /**

@@ -1,0 +1,171 @@
+// The standalone converter writes cpu.pb.gz straight from perf's raw stacks
+// (buildCpuPprofFromStacks): it must say what the model's way says
+// (symbolized and trimmed trie → buildCpuPprof) for the same text, compared
+// as decoded profiles: per (labels, stack of locations as mapping, address
+// and lines) the summed values, and the mappings, types and comments.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { Profile } from 'pprof-format';
+import { parsePerfScript, parsePerfScriptFile, parsePerfScriptStacks, PerfScriptParser, type RawFrame } from '../src/importers/perf-script.ts';
+import { binariesOf, expandFrames, frameResolver } from '../src/importers/symbolize.ts';
+import { resolverForBundle } from '../src/symbols/resolver.ts';
+import { openBundle } from '../src/bundle/reader.ts';
+import { ENTRY } from '../src/bundle/format.ts';
+import { buildCpuPprof, buildCpuPprofFromStacks } from '../src/exporters/pprof-cpu.ts';
+import type { PprofBuilder } from '../src/exporters/pprof-builder.ts';
+import type { Frame } from '../src/model/types.ts';
+import { PERF_FIXTURES as dir } from './perf-text.ts';
+
+type Resolve = (f: RawFrame) => Frame[] | null;
+
+/** A decoded profile as sorted lines: samples summed per (labels, stack), then mappings, types, comments. */
+function canonical(b: PprofBuilder): string[] {
+  const p = Profile.decode(b.encode());
+  const str = (i: number | bigint) => p.stringTable.strings[Number(i)];
+  const mapping = new Map(p.mapping.map((m) => [Number(m.id), m]));
+  const fn = new Map(p.function.map((f) => [Number(f.id), f]));
+  const loc = new Map(
+    p.location.map((l) => {
+      const m = mapping.get(Number(l.mappingId))!;
+      const lines = l.line.map((x) => `${str(fn.get(Number(x.functionId))!.name)}@${str(fn.get(Number(x.functionId))!.filename)}:${x.line}`);
+      return [Number(l.id), `${str(m.filename)}+${Number(l.address).toString(16)}[${lines.join(',')}]`];
+    }),
+  );
+  const acc = new Map<string, number[]>();
+  for (const s of p.sample) {
+    const labels = s.label.map((l) => `${str(l.key)}=${l.str ? str(l.str) : `${l.num}${l.numUnit ? str(l.numUnit) : ''}`}`).sort();
+    const k = `${labels.join(' ')} | ${s.locationId.map((id) => loc.get(Number(id))).join(';')}`;
+    const v = acc.get(k) ?? s.value.map(() => 0);
+    s.value.forEach((x, i) => (v[i] += Number(x)));
+    acc.set(k, v);
+  }
+  const samples = [...acc].map(([k, v]) => `sample ${k} = ${v.join(',')}`).sort();
+  const mappings = p.mapping
+    .map((m) => `mapping ${str(m.filename)} ${str(m.buildId)} ${m.memoryStart}-${m.memoryLimit}@${m.fileOffset} ${[m.hasFunctions, m.hasFilenames, m.hasLineNumbers, m.hasInlineFrames].join(',')}`)
+    .sort();
+  const meta = [
+    `types ${p.sampleType.map((t) => `${str(t.type)}/${str(t.unit)}`).join(',')} default ${str(p.defaultSampleType)} period ${p.period} ${p.periodType ? str(p.periodType.type) : ''}`,
+    `main ${str(p.mapping[0]?.filename ?? 0)}`,
+    `${p.sample.length} samples written`, // both ways write one sample per distinct (stack, thread)
+    ...p.comment.map((c) => `comment ${str(c)}`),
+  ];
+  return [...meta, ...mappings, ...samples];
+}
+
+/** Both ways on one text: the model's (parse with resolve/trim, then buildCpuPprof) and the converter's. */
+async function bothWays(parse: (opts: object) => Promise<unknown>, parseStacks: () => Promise<ReturnType<PerfScriptParser['endStacks']>>, resolve: () => Resolve | null, trim: boolean, binaries?: (f: Frame[]) => ReturnType<typeof binariesOf>) {
+  const r1 = resolve();
+  const model = (await parse(r1 ? { resolve: r1, dropUnwindGarbage: trim } : { dropUnwindGarbage: trim })) as Awaited<ReturnType<typeof parsePerfScriptFile>>;
+  if (binaries) model.profile.binaries = binaries(model.profile.frames);
+  const raw = await parseStacks();
+  const exp = expandFrames(raw.stacks.frames, resolve());
+  const direct = buildCpuPprofFromStacks(raw.stacks, raw.event, exp, binaries?.(exp.frames), trim);
+  assert.deepEqual(direct.unwindGarbage ?? undefined, trim ? model.profile.unwindGarbage : undefined, 'unwind garbage counts');
+  assert.equal(raw.stacks.totalSamples, model.profile.totalSamples);
+  assert.equal(raw.stacks.totalPeriod, model.profile.totalPeriod);
+  assert.deepEqual(raw.warnings, model.warnings);
+  return { model: canonical(buildCpuPprof(model.profile)), direct: canonical(direct.pprof), samples: direct.samples };
+}
+
+const FIXTURES = readdirSync(dir).filter((f) => f.endsWith('.txt'));
+
+for (const name of FIXTURES) {
+  test(`${name}: the converter's pprof (from raw stacks) says what the model's says, garbage kept and dropped`, async () => {
+    for (const trim of [false, true]) {
+      const { model, direct } = await bothWays(
+        (o) => parsePerfScriptFile(dir + name, o),
+        () => parsePerfScriptStacks(dir + name),
+        () => null,
+        trim,
+      );
+      assert.deepEqual(direct, model, `${name} trim=${trim}`);
+    }
+  });
+}
+
+test('a real Go 1.19 build, symbolized from its sidecars (inlined frames, entry frames named only by symbolization): both ways agree', async () => {
+  const b = await openBundle(new URL('../samples/nethttp-go119.gbp.tgz', import.meta.url).pathname);
+  const d = mkdtempSync(path.join(tmpdir(), 'gbp-stacks-'));
+  const resolvers: { close(): void }[] = [];
+  try {
+    const f = path.join(d, 'script.txt');
+    writeFileSync(f, gunzipSync(readFileSync(b.file(ENTRY.perfScript))));
+    const r = await resolverForBundle(b);
+    resolvers.push(r);
+    for (const trim of [false, true]) {
+      const { model, direct, samples } = await bothWays(
+        (o) => parsePerfScriptFile(f, o),
+        () => parsePerfScriptStacks(f),
+        () => frameResolver(r),
+        trim,
+        (frames) => binariesOf(frames, r),
+      );
+      assert.ok(model.some((l) => l.startsWith('sample ') && /\[[^\]]*,[^\]]*\]/.test(l)), 'some location has inlined lines');
+      assert.ok(model.some((l) => l.startsWith('comment symbolized by gbp')), 'symbolized');
+      if (trim) assert.ok(model.some((l) => l.startsWith('comment unwind garbage')), 'garbage dropped');
+      assert.ok(samples > 1000, `${samples} samples`);
+      assert.deepEqual(direct, model, `trim=${trim}`);
+    }
+  } finally {
+    for (const r of resolvers) r.close();
+    rmSync(d, { recursive: true, force: true });
+    await b.close();
+  }
+});
+
+// Random stacks over raw frames that a resolver expands into 1-3 frames, some
+// unmapped, some Go entry frames (one inlined inside another frame, so a
+// stack can be cut inside an expansion), in two binaries.
+const RAW: { line: string; frames: Frame[] | null }[] = (() => {
+  const A = '/bin/a';
+  const B = '/bin/b';
+  const fr = (name: string, dso: string, addr: string, inlined = false): Frame => ({ name, dso, addr, named: true, file: `${name}.go`, line: 7, ...(inlined ? { inlined } : {}) });
+  return [
+    { line: '0 [unknown] ([unknown])', frames: null },
+    { line: 'c000038500 [unknown] ([unknown])', frames: null },
+    { line: '1000 [unknown] (/bin/a)', frames: [fr('runtime.goexit.abi0', A, '1000')] },
+    { line: '1010 [unknown] (/bin/a)', frames: [fr('main.f', A, '1010', true), fr('runtime.mstart', A, '1010')] },
+    { line: '1020 [unknown] (/bin/a)', frames: [fr('main.g', A, '1020', true), fr('main.h', A, '1020', true), fr('main.work', A, '1020')] },
+    { line: '1030 main.k+0x4 (/bin/a)', frames: null },
+    { line: '1040 [unknown] (/bin/a)', frames: [fr('runtime.rt0_go', A, '1040', true), fr('main.x', A, '1040')] },
+    { line: '2000 [unknown] (/bin/b)', frames: [fr('runtime.goexit', B, '2000')] },
+    { line: '2010 b.work+0x8 (/bin/b)', frames: null },
+    { line: 'ffffffff81000c82 asm_exc_page_fault+0x22 ([kernel.kallsyms])', frames: null },
+  ];
+})();
+
+test('random stacks, resolved and trimmed: both ways agree (cuts inside an expansion, stacks that become equal merged)', async () => {
+  const byLine = new Map(RAW.map((r) => [r.line.split(' ')[0] + '|' + r.line.slice(r.line.lastIndexOf('(') + 1, -1), r.frames]));
+  const resolve: Resolve = (raw) => byLine.get(`${raw.addr}|${raw.dso}`) ?? null;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ tid: fc.integer({ min: 1, max: 3 }), stack: fc.array(fc.integer({ min: 0, max: RAW.length - 1 }), { minLength: 0, maxLength: 8 }) }), { minLength: 1, maxLength: 40 }),
+      fc.boolean(),
+      async (samples, trim) => {
+        let text = '';
+        samples.forEach((s, i) => {
+          text += `prog 100/${s.tid} 1.${String(i).padStart(6, '0')}: 1000 cpu-clock:\n`;
+          for (const r of s.stack) text += `\t${RAW[r].line}\n`;
+          text += '\n';
+        });
+        const { model, direct } = await bothWays(
+          (o) => parsePerfScript(text, o),
+          async () => {
+            const p = new PerfScriptParser({});
+            p.push(Buffer.from(text));
+            return p.endStacks();
+          },
+          () => resolve,
+          trim,
+        );
+        assert.deepEqual(direct, model);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
