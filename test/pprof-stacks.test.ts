@@ -50,7 +50,10 @@ function canonical(b: PprofBuilder): string[] {
     .sort();
   const meta = [
     `types ${p.sampleType.map((t) => `${str(t.type)}/${str(t.unit)}`).join(',')} default ${str(p.defaultSampleType)} period ${p.period} ${p.periodType ? str(p.periodType.type) : ''}`,
-    `main ${str(p.mapping[0]?.filename ?? 0)}`,
+    // The first mapping is the main binary when some leaf is in a user-space binary; otherwise no rule picks one.
+    ...(p.sample.some((x) => x.locationId.length && str(mapping.get(Number(p.location.find((l) => l.id === x.locationId[0])!.mappingId))!.filename).startsWith('/'))
+      ? [`main ${str(p.mapping[0].filename)}`]
+      : []),
     `${p.sample.length} samples written`, // both ways write one sample per distinct (stack, thread)
     ...p.comment.map((c) => `comment ${str(c)}`),
   ];

@@ -322,52 +322,121 @@ export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: 
     return loc;
   };
 
-  // Samples, merged by (label set, locations) in an open-addressing table.
+  // Stacks that lose frames to trimming can become equal to another stack
+  // of their thread: they are merged in `merged` (by label set and
+  // locations). Only a stack whose outermost frame has no mapping can lose
+  // frames (keep()'s rule 1), and the outermost frame of every trie node is
+  // known in one pass (a parent comes before its children).
+  const top = new Int32Array(s.nodes);
+  for (let n = 1; n < s.nodes; n++) {
+    const p = nf[(n << 2) + 1];
+    top[n] = p === 0 ? nf[n << 2] : top[p];
+  }
   const merged = new MergedSamples();
-  let raw = new Int32Array(256); // raw frames of a stack, leaf first
-  let full = new Int32Array(256); // their expansion
+  const trimmed = new Uint8Array(s.groups);
   let locs = new Int32Array(256);
   let garbageSamples = 0;
   let garbageFrames = 0;
-  for (let g = 0; g < s.groups; g++) {
-    let nr = 0;
-    let d = 0;
-    for (let n = s.gLeaf[g]; n > 0; n = nf[(n << 2) + 1]) {
-      const rf = nf[n << 2];
-      if (nr === raw.length) raw = grown(raw, nr + 1);
-      raw[nr++] = rf;
-      d += es[rf + 1] - es[rf];
-    }
-    let keep = d;
-    if (trimmer && nr > 0 && unmappedOuter[raw[nr - 1]]) {
-      if (d > full.length) full = grown(full, d);
-      for (let i = 0, at = 0; i < nr; i++) for (let e = es[raw[i]]; e < es[raw[i] + 1]; e++) full[at++] = e;
-      keep = trimmer.keep(full, d);
-    }
-    const count = s.gSamples[g];
-    if (nr > locs.length) locs = grown(locs, nr);
-    let nl = 0;
-    if (keep === d) {
-      for (let i = 0; i < nr; i++) {
-        const loc = locOfRaw[raw[i]];
-        locs[nl++] = loc !== 0 ? loc : location(raw[i], es[raw[i] + 1] - es[raw[i]]);
+  if (trimmer) {
+    let raw = new Int32Array(256); // raw frames of a stack, leaf first
+    let full = new Int32Array(256); // their expansion
+    for (let g = 0; g < s.groups; g++) {
+      if (s.gLeaf[g] === 0 || !unmappedOuter[top[s.gLeaf[g]]]) continue;
+      let nr = 0;
+      let d = 0;
+      for (let n = s.gLeaf[g]; n > 0; n = nf[(n << 2) + 1]) {
+        const rf = nf[n << 2];
+        if (nr === raw.length) raw = grown(raw, nr + 1);
+        raw[nr++] = rf;
+        if (d + es[rf + 1] - es[rf] > full.length) full = grown(full, d + es[rf + 1] - es[rf]);
+        for (let e = es[rf]; e < es[rf + 1]; e++) full[d++] = e;
       }
-    } else {
+      const keep = trimmer.keep(full, d);
+      if (keep === d) continue;
+      const count = s.gSamples[g];
       garbageSamples += count;
       garbageFrames += (d - keep) * count;
+      if (nr > locs.length) locs = grown(locs, nr);
+      let nl = 0;
       for (let i = 0, at = 0; i < nr && at < keep; i++) {
         const rf = raw[i];
         const len = es[rf + 1] - es[rf];
         locs[nl++] = location(rf, Math.min(len, keep - at));
         at += len;
       }
+      trimmed[g] = 1;
+      merged.add(locs, nl, parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]), count, s.gPeriod[g]);
     }
-    merged.add(locs, nl, parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]), count, s.gPeriod[g]);
+  }
+
+  // The other stacks are written thread by thread: a thread's stacks mostly
+  // share their outer frames, so each walk up the trie stops where it meets
+  // the previous stack's path (root first in pathNode/pathLoc).
+  const order = groupsByThread(s);
+  let pathNode = new Int32Array(256);
+  let pathLoc = new Int32Array(256);
+  let plen = 0;
+  const posOf = new Int32Array(s.nodes); // where a node sits in pathNode, if it still does
+  let fresh = new Int32Array(256);
+  const values = [0, 0];
+  let written = 0;
+  for (const g of order) {
+    if (trimmed[g]) continue;
+    let k = 0;
+    let n = s.gLeaf[g];
+    for (; n > 0; n = nf[(n << 2) + 1]) {
+      const p = posOf[n];
+      if (p < plen && pathNode[p] === n) break;
+      if (k === fresh.length) fresh = grown(fresh, k + 1);
+      fresh[k++] = n;
+    }
+    let at = n > 0 ? posOf[n] + 1 : 0;
+    if (at + k > pathNode.length) {
+      pathNode = grown(pathNode, at + k);
+      pathLoc = grown(pathLoc, at + k);
+      locs = grown(locs, at + k);
+    }
+    for (let i = k - 1; i >= 0; i--, at++) {
+      const m = fresh[i];
+      const rf = nf[m << 2];
+      pathNode[at] = m;
+      posOf[m] = at;
+      pathLoc[at] = locOfRaw[rf] || location(rf, es[rf + 1] - es[rf]);
+    }
+    plen = at;
+    for (let i = 0; i < plen; i++) locs[i] = pathLoc[plen - 1 - i];
+    const labels = parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]);
+    if (merged.count > 0 && merged.addIfPresent(locs, plen, labels, s.gSamples[g], s.gPeriod[g])) continue;
+    values[0] = s.gSamples[g];
+    values[1] = s.gPeriod[g];
+    parts.b.sample(locs.subarray(0, plen), values, labels);
+    written++;
   }
   merged.writeTo(parts.b);
   const unwindGarbage = trim ? { samples: garbageSamples, frames: garbageFrames } : null;
   for (const note of cpuProfileNotes({ unwindGarbage: unwindGarbage ?? undefined, binaries })) parts.b.comment(note);
-  return { pprof: parts.b, samples: merged.count, unwindGarbage };
+  return { pprof: parts.b, samples: written + merged.count, unwindGarbage };
+}
+
+/** Group indexes, those of each thread together (threads in order of their first group, groups in order). */
+function groupsByThread(s: CpuProfileState): Int32Array {
+  const slot = new Map<number, number>(); // tid -> thread index
+  const thread = new Int32Array(s.groups);
+  const counts: number[] = [];
+  for (let g = 0; g < s.groups; g++) {
+    let t = slot.get(s.gTid[g]);
+    if (t === undefined) {
+      slot.set(s.gTid[g], (t = counts.length));
+      counts.push(0);
+    }
+    thread[g] = t;
+    counts[t]++;
+  }
+  const at = new Int32Array(counts.length);
+  for (let t = 1; t < counts.length; t++) at[t] = at[t - 1] + counts[t - 1];
+  const order = new Int32Array(s.groups);
+  for (let g = 0; g < s.groups; g++) order[at[thread[g]]++] = g;
+  return order;
 }
 
 /** Samples keyed by (label set, location ids): equal ones add their values. */
@@ -382,20 +451,22 @@ class MergedSamples {
   private values = new Float64Array(2048);
   private table = new Int32Array(1 << 12).fill(-1);
 
+  /** Adds the values to an equal sample already here and returns true; false when there is none. */
+  addIfPresent(locs: Int32Array, n: number, labels: PprofLabelSet, count: number, period: number): boolean {
+    const id = this.find(locs, n, labels.labelSet, sampleHash(locs, n, labels.labelSet));
+    if (id < 0) return false;
+    this.values[2 * id] += count;
+    this.values[2 * id + 1] += period;
+    return true;
+  }
+
   add(locs: Int32Array, n: number, labels: PprofLabelSet, count: number, period: number): void {
     const set = labels.labelSet;
-    let h = Math.imul(set ^ 0x9e3779b9, 0x85ebca6b) ^ n;
-    for (let i = 0; i < n; i++) h = Math.imul(h ^ locs[i], 0x01000193);
-    h = (h ^ (h >>> 15)) | 0;
+    const h = sampleHash(locs, n, set);
+    if (this.addIfPresent(locs, n, labels, count, period)) return;
     const mask = this.table.length - 1;
     let slot = h & mask;
-    for (let id = this.table[slot]; id >= 0; id = this.table[(slot = (slot + 1) & mask)]) {
-      if (this.hash[id] === h && this.set[id] === set && this.same(id, locs, n)) {
-        this.values[2 * id] += count;
-        this.values[2 * id + 1] += period;
-        return;
-      }
-    }
+    while (this.table[slot] >= 0) slot = (slot + 1) & mask;
     const id = this.count++;
     if (id + 1 >= this.start.length) {
       this.start = grown(this.start, id + 2);
@@ -428,6 +499,14 @@ class MergedSamples {
     }
   }
 
+  private find(locs: Int32Array, n: number, set: number, h: number): number {
+    const mask = this.table.length - 1;
+    for (let slot = h & mask, id = this.table[slot]; id >= 0; id = this.table[(slot = (slot + 1) & mask)]) {
+      if (this.hash[id] === h && this.set[id] === set && this.same(id, locs, n)) return id;
+    }
+    return -1;
+  }
+
   private same(id: number, locs: Int32Array, n: number): boolean {
     const a = this.start[id];
     if (this.start[id + 1] - a !== n) return false;
@@ -445,6 +524,12 @@ class MergedSamples {
     }
     this.table = table;
   }
+}
+
+function sampleHash(locs: Int32Array, n: number, set: number): number {
+  let h = Math.imul(set ^ 0x9e3779b9, 0x85ebca6b) ^ n;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ locs[i], 0x01000193);
+  return (h ^ (h >>> 15)) | 0;
 }
 
 function grown(a: Int32Array, atLeast: number): Int32Array<ArrayBuffer> {
