@@ -40,6 +40,7 @@ export { csvTables, tableToCsv, writeCsvTables, type CsvTable } from './exporter
 export {
   parsePerfScript,
   parsePerfScriptFile,
+  parsePerfScriptStacks,
   detectPerfScript,
   parseEventLine,
   parseFrame,
@@ -47,11 +48,14 @@ export {
   DEFAULT_PERF_SCRIPT_OPTIONS,
   type PerfScriptOptions,
   type PerfScriptResult,
+  type PerfScriptStacks,
   type RawFrame,
   type EventLine,
 } from './importers/perf-script.ts';
-export { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS, type CpuProfileBuilderOptions } from './model/cpu-profile-builder.ts';
+export { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS, type CpuProfileBuilderOptions, type CpuProfileState, type FrameExpansion } from './model/cpu-profile-builder.ts';
 export { buildCpuPprof, encodeCpuPprof, periodValueType, invocationsByPid, cpuProfileNotes, type CpuPprofOptions } from './exporters/pprof-cpu.ts';
+export { buildCpuPprofFromStacks, type StacksPprof } from './exporters/pprof-cpu-stacks.ts';
+export { expandFrames, frameResolver } from './importers/symbolize.ts';
 export { UnwindGarbageTrimmer, isGoRootFunction, isUnmappedFrame } from './importers/unwind-garbage.ts';
 export { chromeTrace, procCounters, DEFAULT_TRACE_OPTIONS, type TraceOptions, type TraceEvent } from './exporters/chrome-trace.ts';
 export { renderSvg } from './exporters/chart-svg.ts';

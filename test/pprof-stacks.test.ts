@@ -16,7 +16,8 @@ import { binariesOf, expandFrames, frameResolver } from '../src/importers/symbol
 import { resolverForBundle } from '../src/symbols/resolver.ts';
 import { openBundle } from '../src/bundle/reader.ts';
 import { ENTRY } from '../src/bundle/format.ts';
-import { buildCpuPprof, buildCpuPprofFromStacks } from '../src/exporters/pprof-cpu.ts';
+import { buildCpuPprof } from '../src/exporters/pprof-cpu.ts';
+import { buildCpuPprofFromStacks } from '../src/exporters/pprof-cpu-stacks.ts';
 import type { PprofBuilder } from '../src/exporters/pprof-builder.ts';
 import type { Frame } from '../src/model/types.ts';
 import { PERF_FIXTURES as dir } from './perf-text.ts';

@@ -9,7 +9,7 @@ import { binariesOf, expandFrames, frameResolver } from '../../importers/symboli
 import { isGzipMagic } from '../../importers/input.ts';
 import { SymbolResolver } from '../../symbols/resolver.ts';
 import { prepareOutputDir, writeNew } from '../../exporters/output-dir.ts';
-import { buildCpuPprofFromStacks } from '../../exporters/pprof-cpu.ts';
+import { buildCpuPprofFromStacks } from '../../exporters/pprof-cpu-stacks.ts';
 import type { PprofBuilder } from '../../exporters/pprof-builder.ts';
 import type { Warning } from '../../model/types.ts';
 import { GbpError } from '../../errors.ts';

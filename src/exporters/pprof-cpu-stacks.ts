@@ -1,0 +1,265 @@
+// cpu.pb.gz for the standalone converter (`gbp pprof --perf-script`),
+// straight from the perf parser's raw stacks: no model, no second trie.
+// Each distinct frame perf printed is resolved once (FrameExpansion) and
+// becomes one location; unwind garbage is trimmed as the stacks are written.
+// It says what buildCpuPprof says for the same text after the model's way
+// (resolve, rebuild the trie, trim); test/pprof-stacks.test.ts holds the two equal.
+import type { BinaryInfo, UnwindGarbage } from '../model/types.ts';
+import type { CpuProfileState, FrameExpansion } from '../model/cpu-profile-builder.ts';
+import { UNMAPPED, UnwindGarbageTrimmer, frameGarbageFlags } from '../importers/unwind-garbage.ts';
+import { CpuPprofParts, cpuProfileNotes, grown } from './pprof-cpu.ts';
+import type { PprofBuilder, PprofLabelSet } from './pprof-builder.ts';
+
+/** What buildCpuPprofFromStacks made: the profile, its sample count, and the unwind garbage it dropped. */
+export interface StacksPprof {
+  pprof: PprofBuilder;
+  /** pprof samples: distinct (stack, thread) after trimming. */
+  samples: number;
+  unwindGarbage: UnwindGarbage | null;
+}
+
+/**
+ * The CPU profile straight from perf's raw stacks (the standalone converter:
+ * no model, no second trie). Each raw frame is one location, its frames the
+ * expansion's; with `trim`, each stack loses its unwind garbage as
+ * UnwindGarbageTrimmer decides it on the expanded stack (a cut inside an
+ * expansion keeps its inner frames as their own location). Stacks that
+ * become equal (same locations and thread) are merged into one sample.
+ */
+export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: FrameExpansion, binaries: Map<string, BinaryInfo> | undefined, trim: boolean): StacksPprof {
+  const nf = s.node4;
+  const es = exp.start;
+  const parts = new CpuPprofParts(event, s, exp.frames, binaries, [], {}, []);
+  // The leaf is never trimmed (garbage goes from the outer end and a stack keeps at least one frame).
+  const leafPeriod = new Map<string, number>();
+  for (let g = 0; g < s.groups; g++) {
+    const leaf = s.gLeaf[g];
+    const dso = leaf > 0 ? exp.frames[es[nf[leaf << 2]]].dso : '';
+    leafPeriod.set(dso, (leafPeriod.get(dso) ?? 0) + s.gPeriod[g]);
+  }
+  parts.mapMainDso(leafPeriod);
+
+  const trimmer = trim ? new UnwindGarbageTrimmer(exp.frames) : null;
+  // keep() drops frames only from a stack whose outermost frame has no mapping (rule 1): only those need their expansion.
+  const unmappedOuter = new Uint8Array(s.frames.length);
+  for (let rf = 0; rf < s.frames.length; rf++) unmappedOuter[rf] = es[rf + 1] > es[rf] && frameGarbageFlags(exp.frames[es[rf + 1] - 1]) & UNMAPPED ? 1 : 0;
+  const locOfRaw = new Int32Array(s.frames.length); // 0 = not yet made
+  const partial = new Map<string, number>();
+  const location = (rf: number, keep: number): number => {
+    const a = es[rf];
+    if (keep === es[rf + 1] - a) return locOfRaw[rf] || (locOfRaw[rf] = parts.location(exp.frames.slice(a, a + keep), String(rf)));
+    const key = `${rf}/${keep}`;
+    let loc = partial.get(key);
+    if (loc === undefined) partial.set(key, (loc = parts.location(exp.frames.slice(a, a + keep), key)));
+    return loc;
+  };
+
+  // Stacks that lose frames to trimming can become equal to another stack
+  // of their thread: they are merged in `merged` (by label set and
+  // locations). Only a stack whose outermost frame has no mapping can lose
+  // frames (keep()'s rule 1), and the outermost frame of every trie node is
+  // known in one pass (a parent comes before its children).
+  const top = new Int32Array(s.nodes);
+  for (let n = 1; n < s.nodes; n++) {
+    const p = nf[(n << 2) + 1];
+    top[n] = p === 0 ? nf[n << 2] : top[p];
+  }
+  const merged = new MergedSamples();
+  const trimmed = new Uint8Array(s.groups);
+  let locs = new Int32Array(256);
+  let garbageSamples = 0;
+  let garbageFrames = 0;
+  if (trimmer) {
+    let raw = new Int32Array(256); // raw frames of a stack, leaf first
+    let full = new Int32Array(256); // their expansion
+    for (let g = 0; g < s.groups; g++) {
+      if (s.gLeaf[g] === 0 || !unmappedOuter[top[s.gLeaf[g]]]) continue;
+      let nr = 0;
+      let d = 0;
+      for (let n = s.gLeaf[g]; n > 0; n = nf[(n << 2) + 1]) {
+        const rf = nf[n << 2];
+        if (nr === raw.length) raw = grown(raw, nr + 1);
+        raw[nr++] = rf;
+        if (d + es[rf + 1] - es[rf] > full.length) full = grown(full, d + es[rf + 1] - es[rf]);
+        for (let e = es[rf]; e < es[rf + 1]; e++) full[d++] = e;
+      }
+      const keep = trimmer.keep(full, d);
+      if (keep === d) continue;
+      const count = s.gSamples[g];
+      garbageSamples += count;
+      garbageFrames += (d - keep) * count;
+      if (nr > locs.length) locs = grown(locs, nr);
+      let nl = 0;
+      for (let i = 0, at = 0; i < nr && at < keep; i++) {
+        const rf = raw[i];
+        const len = es[rf + 1] - es[rf];
+        locs[nl++] = location(rf, Math.min(len, keep - at));
+        at += len;
+      }
+      trimmed[g] = 1;
+      merged.add(locs, nl, parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]), count, s.gPeriod[g]);
+    }
+  }
+
+  // The other stacks are written thread by thread: a thread's stacks mostly
+  // share their outer frames, so each walk up the trie stops where it meets
+  // the previous stack's path (root first in pathNode/pathLoc).
+  const order = groupsByThread(s);
+  let pathNode = new Int32Array(256);
+  let pathLoc = new Int32Array(256);
+  let plen = 0;
+  const posOf = new Int32Array(s.nodes); // where a node sits in pathNode, if it still does
+  let fresh = new Int32Array(256);
+  const values = [0, 0];
+  let written = 0;
+  for (const g of order) {
+    if (trimmed[g]) continue;
+    let k = 0;
+    let n = s.gLeaf[g];
+    for (; n > 0; n = nf[(n << 2) + 1]) {
+      const p = posOf[n];
+      if (p < plen && pathNode[p] === n) break;
+      if (k === fresh.length) fresh = grown(fresh, k + 1);
+      fresh[k++] = n;
+    }
+    let at = n > 0 ? posOf[n] + 1 : 0;
+    if (at + k > pathNode.length) {
+      pathNode = grown(pathNode, at + k);
+      pathLoc = grown(pathLoc, at + k);
+      locs = grown(locs, at + k);
+    }
+    for (let i = k - 1; i >= 0; i--, at++) {
+      const m = fresh[i];
+      const rf = nf[m << 2];
+      pathNode[at] = m;
+      posOf[m] = at;
+      pathLoc[at] = locOfRaw[rf] || location(rf, es[rf + 1] - es[rf]);
+    }
+    plen = at;
+    for (let i = 0; i < plen; i++) locs[i] = pathLoc[plen - 1 - i];
+    const labels = parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]);
+    if (merged.count > 0 && merged.addIfPresent(locs, plen, labels, s.gSamples[g], s.gPeriod[g])) continue;
+    values[0] = s.gSamples[g];
+    values[1] = s.gPeriod[g];
+    parts.b.sample(locs.subarray(0, plen), values, labels);
+    written++;
+  }
+  merged.writeTo(parts.b);
+  const unwindGarbage = trim ? { samples: garbageSamples, frames: garbageFrames } : null;
+  for (const note of cpuProfileNotes({ unwindGarbage: unwindGarbage ?? undefined, binaries })) parts.b.comment(note);
+  return { pprof: parts.b, samples: written + merged.count, unwindGarbage };
+}
+
+/** Group indexes, those of each thread together (threads in order of their first group, groups in order). */
+function groupsByThread(s: CpuProfileState): Int32Array {
+  const slot = new Map<number, number>(); // tid -> thread index
+  const thread = new Int32Array(s.groups);
+  const counts: number[] = [];
+  for (let g = 0; g < s.groups; g++) {
+    let t = slot.get(s.gTid[g]);
+    if (t === undefined) {
+      slot.set(s.gTid[g], (t = counts.length));
+      counts.push(0);
+    }
+    thread[g] = t;
+    counts[t]++;
+  }
+  const at = new Int32Array(counts.length);
+  for (let t = 1; t < counts.length; t++) at[t] = at[t - 1] + counts[t - 1];
+  const order = new Int32Array(s.groups);
+  for (let g = 0; g < s.groups; g++) order[at[thread[g]]++] = g;
+  return order;
+}
+
+/** Samples keyed by (label set, location ids): equal ones add their values. */
+class MergedSamples {
+  count = 0;
+  private locs = new Int32Array(1 << 16);
+  private used = 0;
+  private start = new Int32Array(1024);
+  private set = new Int32Array(1024);
+  private labelSets: PprofLabelSet[] = [];
+  private hash = new Int32Array(1024);
+  private values = new Float64Array(2048);
+  private table = new Int32Array(1 << 12).fill(-1);
+
+  /** Adds the values to an equal sample already here and returns true; false when there is none. */
+  addIfPresent(locs: Int32Array, n: number, labels: PprofLabelSet, count: number, period: number): boolean {
+    const id = this.find(locs, n, labels.labelSet, sampleHash(locs, n, labels.labelSet));
+    if (id < 0) return false;
+    this.values[2 * id] += count;
+    this.values[2 * id + 1] += period;
+    return true;
+  }
+
+  add(locs: Int32Array, n: number, labels: PprofLabelSet, count: number, period: number): void {
+    const set = labels.labelSet;
+    const h = sampleHash(locs, n, set);
+    if (this.addIfPresent(locs, n, labels, count, period)) return;
+    const mask = this.table.length - 1;
+    let slot = h & mask;
+    while (this.table[slot] >= 0) slot = (slot + 1) & mask;
+    const id = this.count++;
+    if (id + 1 >= this.start.length) {
+      this.start = grown(this.start, id + 2);
+      this.set = grown(this.set, id + 1);
+      this.hash = grown(this.hash, id + 1);
+      const v = new Float64Array(this.values.length * 2);
+      v.set(this.values);
+      this.values = v;
+    }
+    if (this.used + n > this.locs.length) this.locs = grown(this.locs, this.used + n);
+    this.locs.set(locs.subarray(0, n), this.used);
+    this.start[id] = this.used;
+    this.used += n;
+    this.start[id + 1] = this.used;
+    this.set[id] = set;
+    this.labelSets[id] = labels;
+    this.hash[id] = h;
+    this.values[2 * id] = count;
+    this.values[2 * id + 1] = period;
+    this.table[slot] = id;
+    if (this.count * 2 > this.table.length) this.rehash();
+  }
+
+  writeTo(b: PprofBuilder): void {
+    const values = [0, 0];
+    for (let id = 0; id < this.count; id++) {
+      values[0] = this.values[2 * id];
+      values[1] = this.values[2 * id + 1];
+      b.sample(this.locs.subarray(this.start[id], this.start[id + 1]), values, this.labelSets[id]);
+    }
+  }
+
+  private find(locs: Int32Array, n: number, set: number, h: number): number {
+    const mask = this.table.length - 1;
+    for (let slot = h & mask, id = this.table[slot]; id >= 0; id = this.table[(slot = (slot + 1) & mask)]) {
+      if (this.hash[id] === h && this.set[id] === set && this.same(id, locs, n)) return id;
+    }
+    return -1;
+  }
+
+  private same(id: number, locs: Int32Array, n: number): boolean {
+    const a = this.start[id];
+    if (this.start[id + 1] - a !== n) return false;
+    for (let i = 0; i < n; i++) if (this.locs[a + i] !== locs[i]) return false;
+    return true;
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2).fill(-1);
+    const mask = table.length - 1;
+    for (let id = 0; id < this.count; id++) {
+      let slot = this.hash[id] & mask;
+      while (table[slot] >= 0) slot = (slot + 1) & mask;
+      table[slot] = id;
+    }
+    this.table = table;
+  }
+}
+
+function sampleHash(locs: Int32Array, n: number, set: number): number {
+  let h = Math.imul(set ^ 0x9e3779b9, 0x85ebca6b) ^ n;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ locs[i], 0x01000193);
+  return (h ^ (h >>> 15)) | 0;
+}
