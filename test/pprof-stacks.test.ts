@@ -21,6 +21,7 @@ import { buildCpuPprofFromStacks } from '../src/exporters/pprof-cpu-stacks.ts';
 import type { PprofBuilder } from '../src/exporters/pprof-builder.ts';
 import type { Frame } from '../src/model/types.ts';
 import { PERF_FIXTURES as dir } from './perf-text.ts';
+import { perfText, randomSamples, resolveRaw } from './random-stacks.ts';
 
 type Resolve = (f: RawFrame) => Frame[] | null;
 
@@ -122,54 +123,22 @@ test('a real Go 1.19 build, symbolized from its sidecars (inlined frames, entry 
   }
 });
 
-// Random stacks over raw frames that a resolver expands into 1-3 frames, some
-// unmapped, some Go entry frames (one inlined inside another frame, so a
-// stack can be cut inside an expansion), in two binaries.
-const RAW: { line: string; frames: Frame[] | null }[] = (() => {
-  const A = '/bin/a';
-  const B = '/bin/b';
-  const fr = (name: string, dso: string, addr: string, inlined = false): Frame => ({ name, dso, addr, named: true, file: `${name}.go`, line: 7, ...(inlined ? { inlined } : {}) });
-  return [
-    { line: '0 [unknown] ([unknown])', frames: null },
-    { line: 'c000038500 [unknown] ([unknown])', frames: null },
-    { line: '1000 [unknown] (/bin/a)', frames: [fr('runtime.goexit.abi0', A, '1000')] },
-    { line: '1010 [unknown] (/bin/a)', frames: [fr('main.f', A, '1010', true), fr('runtime.mstart', A, '1010')] },
-    { line: '1020 [unknown] (/bin/a)', frames: [fr('main.g', A, '1020', true), fr('main.h', A, '1020', true), fr('main.work', A, '1020')] },
-    { line: '1030 main.k+0x4 (/bin/a)', frames: null },
-    { line: '1040 [unknown] (/bin/a)', frames: [fr('runtime.rt0_go', A, '1040', true), fr('main.x', A, '1040')] },
-    { line: '2000 [unknown] (/bin/b)', frames: [fr('runtime.goexit', B, '2000')] },
-    { line: '2010 b.work+0x8 (/bin/b)', frames: null },
-    { line: 'ffffffff81000c82 asm_exc_page_fault+0x22 ([kernel.kallsyms])', frames: null },
-  ];
-})();
-
 test('random stacks, resolved and trimmed: both ways agree (cuts inside an expansion, stacks that become equal merged)', async () => {
-  const byLine = new Map(RAW.map((r) => [r.line.split(' ')[0] + '|' + r.line.slice(r.line.lastIndexOf('(') + 1, -1), r.frames]));
-  const resolve: Resolve = (raw) => byLine.get(`${raw.addr}|${raw.dso}`) ?? null;
   await fc.assert(
-    fc.asyncProperty(
-      fc.array(fc.record({ tid: fc.integer({ min: 1, max: 3 }), stack: fc.array(fc.integer({ min: 0, max: RAW.length - 1 }), { minLength: 0, maxLength: 8 }) }), { minLength: 1, maxLength: 40 }),
-      fc.boolean(),
-      async (samples, trim) => {
-        let text = '';
-        samples.forEach((s, i) => {
-          text += `prog 100/${s.tid} 1.${String(i).padStart(6, '0')}: 1000 cpu-clock:\n`;
-          for (const r of s.stack) text += `\t${RAW[r].line}\n`;
-          text += '\n';
-        });
-        const { model, direct } = await bothWays(
-          (o) => parsePerfScript(text, o),
-          async () => {
-            const p = new PerfScriptParser({});
-            p.push(Buffer.from(text));
-            return p.endStacks();
-          },
-          () => resolve,
-          trim,
-        );
-        assert.deepEqual(direct, model);
-      },
-    ),
+    fc.asyncProperty(randomSamples, fc.boolean(), async (samples, trim) => {
+      const text = perfText(samples);
+      const { model, direct } = await bothWays(
+        (o) => parsePerfScript(text, o),
+        async () => {
+          const p = new PerfScriptParser({});
+          p.push(Buffer.from(text));
+          return p.endStacks();
+        },
+        () => resolveRaw,
+        trim,
+      );
+      assert.deepEqual(direct, model);
+    }),
     { numRuns: 300 },
   );
 });

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { parsePerfScript, parsePerfScriptFile, type PerfScriptResult, type RawFrame } from '../src/importers/perf-script.ts';
+import { parsePerfScript, parsePerfScriptFile, type PerfScriptResult } from '../src/importers/perf-script.ts';
 import { UnwindGarbageTrimmer } from '../src/importers/unwind-garbage.ts';
 import { frameResolver } from '../src/importers/symbolize.ts';
-import { SymbolResolver } from '../src/symbols/resolver.ts';
 import { openBundle } from '../src/bundle/reader.ts';
 import { ENTRY } from '../src/bundle/format.ts';
 import type { CpuProfile, Frame } from '../src/model/types.ts';
 import { PERF_FIXTURES as dir } from './perf-text.ts';
+import { perfText, randomSamples, resolveRaw } from './random-stacks.ts';
 
 const key = (f: Frame) => `${f.name}|${f.dso}|${f.addr}|${f.file ?? ''}:${f.line ?? ''}|${f.inlined ? 'i' : ''}`;
 
@@ -108,42 +108,12 @@ test('a real Go 1.19 build (stripped toolchain: entry frames get their names onl
   }
 });
 
-// Random stacks over a few raw frames, some unmapped, in two binaries, that a
-// resolver expands into 1-3 frames, some of them Go entry frames that perf
-// left unnamed: every branch of the path rule (unmapped prefix, entry frame
-// right after it or further in, in the middle of an expansion, the binary's
-// run ending, all unmapped, stacks ending while undecided).
-const RAW: { line: string; frames: Frame[] | null }[] = (() => {
-  const A = '/bin/a';
-  const B = '/bin/b';
-  const fr = (name: string, dso: string, addr: string, inlined = false): Frame => ({ name, dso, addr, named: true, ...(inlined ? { inlined } : {}) });
-  return [
-    { line: '0 [unknown] ([unknown])', frames: null },
-    { line: 'c000038500 [unknown] ([unknown])', frames: null },
-    { line: '1000 [unknown] (/bin/a)', frames: [fr('runtime.goexit.abi0', A, '1000')] },
-    { line: '1010 [unknown] (/bin/a)', frames: [fr('main.f', A, '1010', true), fr('runtime.mstart', A, '1010')] },
-    { line: '1020 [unknown] (/bin/a)', frames: [fr('main.g', A, '1020', true), fr('main.h', A, '1020', true), fr('main.work', A, '1020')] },
-    { line: '1030 main.k+0x4 (/bin/a)', frames: null },
-    { line: '1040 [unknown] (/bin/a)', frames: [fr('runtime.rt0_go', A, '1040', true), fr('main.x', A, '1040')] },
-    { line: '2000 [unknown] (/bin/b)', frames: [fr('runtime.goexit', B, '2000')] },
-    { line: '2010 b.work+0x8 (/bin/b)', frames: null },
-    { line: 'ffffffff81000c82 asm_exc_page_fault+0x22 ([kernel.kallsyms])', frames: null },
-  ];
-})();
-
 test('random stacks: resolving and trimming after the parse equals keep() on each resolved stack', async () => {
-  const byLine = new Map(RAW.map((r) => [r.line.split(' ')[0] + '|' + r.line.slice(r.line.lastIndexOf('(') + 1, -1), r.frames]));
-  const resolve = (raw: RawFrame) => byLine.get(`${raw.addr}|${raw.dso}`) ?? null;
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.record({ tid: fc.integer({ min: 1, max: 3 }), stack: fc.array(fc.integer({ min: 0, max: RAW.length - 1 }), { minLength: 0, maxLength: 8 }) }), { minLength: 1, maxLength: 40 }), async (samples) => {
-      let text = '';
-      samples.forEach((s, i) => {
-        text += `prog 100/${s.tid} 1.${String(i).padStart(6, '0')}: 1000 cpu-clock:\n`;
-        for (const r of s.stack) text += `\t${RAW[r].line}\n`;
-        text += '\n';
-      });
-      const untrimmed = await parsePerfScript(text, { resolve, dropUnwindGarbage: false });
-      const trimmed = await parsePerfScript(text, { resolve, dropUnwindGarbage: true });
+    fc.asyncProperty(randomSamples, async (samples) => {
+      const text = perfText(samples);
+      const untrimmed = await parsePerfScript(text, { resolve: resolveRaw, dropUnwindGarbage: false });
+      const trimmed = await parsePerfScript(text, { resolve: resolveRaw, dropUnwindGarbage: true });
       assertTrimmedLikeKeep(trimmed, untrimmed, 'random');
     }),
     { numRuns: 300 },

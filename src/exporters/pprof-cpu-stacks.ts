@@ -195,7 +195,12 @@ class MergedSamples {
   add(locs: Int32Array, n: number, labels: PprofLabelSet, count: number, period: number): void {
     const set = labels.labelSet;
     const h = sampleHash(locs, n, set);
-    if (this.addIfPresent(locs, n, labels, count, period)) return;
+    const known = this.find(locs, n, set, h);
+    if (known >= 0) {
+      this.values[2 * known] += count;
+      this.values[2 * known + 1] += period;
+      return;
+    }
     const mask = this.table.length - 1;
     let slot = h & mask;
     while (this.table[slot] >= 0) slot = (slot + 1) & mask;

@@ -18,6 +18,7 @@ import type { Frame } from '../model/types.ts';
 import { CpuProfileBuilder, type CpuProfileBuilderOptions, type CpuProfileState } from '../model/cpu-profile-builder.ts';
 import { ROOT, UNMAPPED, frameGarbageFlags } from './unwind-garbage.ts';
 import type { RawFrame } from './perf-script.ts';
+import { expandFrames } from './symbolize.ts';
 
 export interface ResolvedStacks {
   builder: CpuProfileBuilder;
@@ -35,13 +36,11 @@ export interface ResolvedStacks {
 export function resolveStacks(raw: CpuProfileState, resolve: (f: RawFrame) => Frame[] | null, trim: boolean, opts: CpuProfileBuilderOptions): ResolvedStacks {
   const b = new CpuProfileBuilder('', opts);
   // Raw frame → resolved frame ids, root-first order (the reverse of resolve's), in one flat array.
-  const expStart = new Int32Array(raw.frames.length + 1);
+  const expanded = expandFrames(raw.frames, resolve);
+  const expStart = expanded.start;
   const exp: number[] = [];
   for (let i = 0; i < raw.frames.length; i++) {
-    const f = raw.frames[i];
-    const frames = resolve({ addr: f.addr, symbol: f.named ? f.name : '[unknown]', offset: '', dso: f.dso }) || [f];
-    for (let k = frames.length - 1; k >= 0; k--) exp.push(b.frame(frames[k]));
-    expStart[i + 1] = exp.length;
+    for (let k = expStart[i + 1] - 1; k >= expStart[i]; k--) exp.push(b.frame(expanded.frames[k]));
   }
   // The new trie has about as many more nodes as resolving added frames.
   b.reserveNodes(Math.ceil((raw.nodes * exp.length) / Math.max(1, raw.frames.length)));
