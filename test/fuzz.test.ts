@@ -34,7 +34,7 @@ test(`fuzz: ${CASES} cases per target, only GbpError escapes, nothing written ou
 test('every importer in src/importers/ has a fuzz target', async () => {
   const names = new Set((await allTargets(new URL('..', import.meta.url).pathname)).map((t) => t.name));
   const dir = new URL('../src/importers/', import.meta.url).pathname;
-  const importers = readdirSync(dir).filter((f) => /export (async )?function parse[A-Z]/.test(readFileSync(dir + f, 'utf8')) && /export function detect[A-Z]/.test(readFileSync(dir + f, 'utf8')));
+  const importers = readdirSync(dir).filter((f) => f.endsWith('.ts') && /export (async )?function parse[A-Z]/.test(readFileSync(dir + f, 'utf8')) && /export function detect[A-Z]/.test(readFileSync(dir + f, 'utf8')));
   assert.ok(importers.length >= 6, importers.join(' '));
   for (const f of importers) assert.ok(names.has(f.slice(0, -3)), `no fuzz target for src/importers/${f}`);
 });

@@ -16,7 +16,6 @@ import {
 } from '../src/importers/perf-script.ts';
 import type { CpuProfile } from '../src/model/types.ts';
 import { isGbpError } from '../src/errors.ts';
-import { ByteKeyTable } from '../src/importers/byte-key-table.ts';
 
 import { PERF_FIXTURES as dir, eventLines, fixtureText, periodSum } from './perf-text.ts';
 import { assertGolden } from './golden.ts';
@@ -259,23 +258,6 @@ test('a truncated gzip is a GbpError naming the file, not a stack trace', async 
     return true;
   });
   await assert.rejects(parsePerfScriptFile(dir + 'no-such-file.txt'), (e: unknown) => isGbpError(e) && e.code === 'io' && /no-such-file\.txt/.test(e.message));
-});
-
-test('frame-line table: keys that share their hashed head and tail stay distinct', () => {
-  const t = new ByteKeyTable();
-  const head = 'ffffffff8161c639 '.padEnd(40, 'x');
-  const tail = ' ([kernel.kallsyms])';
-  const keys = Array.from({ length: 3000 }, (_, i) => Buffer.from(`${head}${i.toString(36)}${tail}`));
-  keys.forEach((k, i) => {
-    assert.equal(t.get(k, 0, k.length), -1);
-    assert.equal(t.add(k, 0, k.length), i);
-  });
-  // Looked up inside a larger buffer, at an offset.
-  keys.forEach((k, i) => {
-    const big = Buffer.concat([Buffer.from('\t\t'), k, Buffer.from('\n')]);
-    assert.equal(t.get(big, 2, 2 + k.length), i);
-  });
-  assert.equal(t.size, 3000);
 });
 
 test('the byte-level event-line path reads every event line as parseEventLine does', async () => {

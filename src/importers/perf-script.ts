@@ -10,21 +10,21 @@
 //        gop 29975/29975    1001001 cpu-clock:            4142c9 runtime.makechan+0x149 (/tmp/perfgen/go prog/gop)
 // Format source: tools/perf/builtin-script.c (perf_sample__fprintf_start, sample__fprintf_callchain).
 //
-// Speed: the input is scanned as bytes with Buffer.indexOf('\n'). A frame line
-// is turned into one flat latin1 string and looked up in a cache of parsed
-// frames, so only the first sight of each distinct frame line is parsed.
-// Event lines (one per sample) are tokenized by hand, without regexes.
+// Speed: the bytes are scanned in WebAssembly (perf-core/perf-core.c), which
+// interns frame lines and event-line prefixes by their bytes, so only the
+// first sight of each distinct frame line or prefix is parsed into strings,
+// here; the rest of the work never leaves the core's memory.
 import { createGunzip } from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
 import { promises as fsp } from 'node:fs';
 import type { CpuProfile, Frame, Warning } from '../model/types.ts';
-import { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS, type CpuProfileState } from '../model/cpu-profile-builder.ts';
+import { CpuProfileBuilder, DEFAULT_CPU_PROFILE_BUILDER_OPTIONS, profileFromState, type CpuProfileState } from '../model/cpu-profile-builder.ts';
 import { GbpError } from '../errors.ts';
 import { bufferChunks, fileInput, isGzipMagic, type Input } from './input.ts';
 import { WarningSink } from './warnings.ts';
-import { ByteKeyTable } from './byte-key-table.ts';
 import { UnwindGarbageTrimmer } from './unwind-garbage.ts';
 import { resolveStacks } from './resolve-stacks.ts';
+import { CoreStop, PerfCore, type CoreCounts } from './perf-core/perf-core.ts';
 
 /** A frame as perf printed it, before symbolization. */
 export interface RawFrame {
@@ -128,9 +128,6 @@ export interface EventLine {
 
 const TAB = 9;
 const SPACE = 32;
-const NL = 10;
-const CR = 13;
-const HASH = 35;
 
 function isDigits(s: string): boolean {
   if (s.length === 0) return false;
@@ -339,111 +336,32 @@ function utf8(s: string): string {
   return s;
 }
 
-/** A thread's previous sample: frame ids and trie nodes from the root, `depth` of them. */
-interface PrevStack {
-  frames: Int32Array;
-  nodes: Int32Array;
-  depth: number;
-}
-
-/** What the bytes of an event line before its time token stand for (null: not for the fast path). */
-interface EventPrefix {
-  comm: string;
-  pid: number | null;
-  tid: number;
-}
-
-/** `632.436019:` at [s, e): 1 when it is a time the fast path reads exactly, 0 when it is no time, -1 when only the slow path can read it. */
-function timeToken(buf: Uint8Array, s: number, e: number): number {
-  if (e - s < 4 || buf[e - 1] !== 58 /* : */) return 0;
-  let dot = s;
-  while (dot < e - 1 && buf[dot] !== 46 /* . */) dot++;
-  if (dot === s || dot >= e - 2) return 0;
-  for (let k = s; k < e - 1; k++) {
-    const c = buf[k];
-    if (k !== dot && (c < 48 || c > 57)) return 0;
-  }
-  if (e - 1 - (dot + 1) > 9) return 0;
-  return dot - s > 15 ? -1 : 1;
-}
-
-/** The number written in digits [s, e) (callers keep it under 16 digits: exact). */
-function digitsValue(buf: Uint8Array, s: number, e: number): number {
-  let v = 0;
-  for (let k = s; k < e; k++) v = v * 10 + (buf[k] - 48);
-  return v;
-}
-
-function allDigits(buf: Uint8Array, s: number, e: number): boolean {
-  if (s === e) return false;
-  for (let k = s; k < e; k++) if (buf[k] < 48 || buf[k] > 57) return false;
-  return true;
-}
-
-/** `cpu-clock:` at [s, e): a letter first, a colon last (as parseEventToken). */
-function isEventToken(buf: Uint8Array, s: number, e: number): boolean {
-  if (e - s < 2 || buf[e - 1] !== 58) return false;
-  const c = buf[s] | 0x20;
-  return c >= 97 && c <= 122;
-}
-
 /**
  * The push parser: feed it chunks of bytes (any split), then end(). Memory is
  * bounded by distinct frame lines, stacks and groups.
+ *
+ * The per-line work runs in WebAssembly (perf-core/perf-core.c): it interns
+ * frame lines by their bytes (most lines are checked against one guess, the
+ * line that followed the previous one last time, since callers' frames repeat
+ * in the same order), reads event lines whose prefix it knows, walks the
+ * stack trie and counts groups. It stops and asks this class about anything
+ * it has not seen before, so text becomes frames, comms and warnings here.
  */
 export class PerfScriptParser {
   private readonly o: PerfScriptOptions;
   private readonly b: CpuProfileBuilder;
+  private core: PerfCore | null;
   private builderEvent: string | null = null;
-  // Frame lines seen before, by their bytes (indentation included) → frame id.
-  private frameKeys = new ByteKeyTable();
-  private frameOfKey = new Int32Array(1024);
   private readonly dsos = new Map<string, string>();
-  // The frame line that followed each frame line last time, and the key of the
-  // previous line of the open sample (-1 at its start): callers' frames repeat
-  // in the same order, so most lines are checked against one guess, with no
-  // newline search and no hashing.
-  private nextKey = new Int32Array(1024).fill(-1);
-  private prevKey = -1;
-  // Event lines by the bytes before their time token → comm, pid, tid.
-  private readonly prefixKeys = new ByteKeyTable();
-  private readonly prefixes: (EventPrefix | null)[] = [];
-  // The last event name and its bytes, so a repeated one makes no string.
-  private eventName = '';
-  private eventBytes = Buffer.alloc(0);
+  private readonly commIds = new Map<string, number>();
+  private readonly comms: string[] = [];
   // Frames printed on event lines (layouts without callchains), by text.
   private readonly inlineFrames = new Map<string, number>();
-  private tail: Buffer | null = null;
   private lineNo = 0;
   private bytes = 0;
   private readonly warnings: WarningSink;
-  // The open sample: its event line's fields, frame ids innermost first.
-  private isOpen = false;
-  private openComm = '';
-  private openPid: number | null = null;
-  private openTid = 0;
-  private openSec: number | null = null;
-  private openNsec = 0;
-  private openPeriod: number | null = null;
-  private openEventName: string | null = null;
-  private openLine = 0;
-  private stack = new Int32Array(256);
-  // Per thread, its previous sample's frames and trie nodes (from the root).
-  private readonly prevByTid = new Map<number, PrevStack>();
-  private lastPrev: PrevStack | null = null;
-  private lastPrevTid = -1;
-  private depth = 0;
-  private clockSec = 0;
-  private clockNsec = 0;
-  private clockSet = false;
-  private hadPid = false;
-  private hadTime = false;
-  private hadPeriod = false;
-  private warnedNoPid = false;
-  private warnedNoPeriod = false;
   private readonly trimmer: UnwindGarbageTrimmer | null;
-  private garbageSamples = 0;
-  private garbageFrames = 0;
+  private counted: CoreCounts | null = null;
 
   constructor(opts: Partial<PerfScriptOptions> = {}) {
     this.o = { ...DEFAULT_PERF_SCRIPT_OPTIONS, ...opts };
@@ -451,86 +369,43 @@ export class PerfScriptParser {
     this.b = new CpuProfileBuilder('', { bucketNs: this.o.bucketNs, maxBuckets: this.o.maxBuckets });
     // With a resolver, frames stay perf's while parsing and are resolved (and
     // unwind garbage trimmed) once each at the end: see resolve-stacks.ts.
-    this.trimmer = this.o.dropUnwindGarbage && !this.o.resolve ? new UnwindGarbageTrimmer(this.b.frames) : null;
-    if (this.o.clockStartNs !== null) {
-      this.clockSec = Number(this.o.clockStartNs / 1_000_000_000n);
-      this.clockNsec = Number(this.o.clockStartNs % 1_000_000_000n);
-      this.clockSet = true;
-    }
+    const trimmer = this.o.dropUnwindGarbage && !this.o.resolve ? new UnwindGarbageTrimmer(this.b.frames) : null;
+    this.trimmer = trimmer;
+    const c = this.o.clockStartNs;
+    this.core = new PerfCore({
+      bucketNs: this.o.bucketNs,
+      defaultPeriod: this.o.defaultPeriod,
+      clock: c === null ? null : [Number(c / 1_000_000_000n), Number(c % 1_000_000_000n)],
+      keep: trimmer ? (stack, n) => trimmer.keep(stack, n) : undefined,
+    });
   }
 
   /** Feeds bytes; lines may be split anywhere. The parser keeps no reference to `chunk` (callers may reuse it). */
   push(chunk: Buffer): void {
+    const core = this.live();
     this.bytes += chunk.length;
     this.o.onProgress?.(this.bytes, false);
-    let pos = 0;
-    if (this.tail) {
-      // Only the line split across chunks is joined, not the whole chunk.
-      const nl = chunk.indexOf(NL);
-      if (nl < 0) {
-        this.tail = Buffer.concat([this.tail, chunk]);
-        return;
-      }
-      const joined = Buffer.concat([this.tail, chunk.subarray(0, nl)]);
-      this.tail = null;
-      this.line(joined, 0, joined.length);
-      pos = nl + 1;
-    }
-    const keys = this.frameKeys;
-    const n = chunk.length;
-    while (pos < n) {
-      // The hot path: a callchain line (tab first) seen before, inside a sample.
-      if (chunk[pos] === TAB && this.isOpen) {
-        const guess = this.prevKey >= 0 ? this.nextKey[this.prevKey] : -1;
-        if (guess >= 0) {
-          const e = pos + keys.lengthOf(guess);
-          if (e < n && chunk[e] === NL && keys.matchAt(guess, chunk, pos)) {
-            this.lineNo++;
-            this.pushKey(guess);
-            this.prevKey = guess;
-            pos = e + 1;
-            continue;
-          }
-        }
-        const nl = chunk.indexOf(NL, pos);
-        if (nl < 0) break;
-        const end = nl > pos && chunk[nl - 1] === CR ? nl - 1 : nl;
-        const k = keys.get(chunk, pos, end);
-        if (k >= 0) {
-          this.lineNo++;
-          this.pushKey(k);
-          this.follow(k);
-          pos = nl + 1;
-          continue;
-        }
-        this.line(chunk, pos, nl);
-        pos = nl + 1;
-        continue;
-      }
-      const nl = chunk.indexOf(NL, pos);
-      if (nl < 0) break;
-      this.line(chunk, pos, nl);
-      pos = nl + 1;
-    }
-    if (pos < chunk.length) this.tail = Buffer.from(chunk.subarray(pos)); // copy: do not pin the whole chunk
+    core.write(chunk);
+    this.drive(core, false);
   }
 
   /** Lines seen so far (1-based number of the last line). */
   get linesRead(): number {
-    return this.lineNo;
+    return this.core ? this.core.lines : this.lineNo;
   }
 
   /** Finishes the input and returns the profile. */
   end(): PerfScriptResult {
-    this.finishInput();
+    const state = this.finishInput();
+    const c = this.counted!;
     let profile: CpuProfile;
     if (this.o.resolve) {
-      const r = resolveStacks(this.b.handOver(), this.o.resolve, this.o.dropUnwindGarbage, { bucketNs: this.o.bucketNs, maxBuckets: this.o.maxBuckets });
+      const r = resolveStacks(state, this.o.resolve, this.o.dropUnwindGarbage, { bucketNs: this.o.bucketNs, maxBuckets: this.o.maxBuckets });
       profile = r.builder.build();
       if (this.o.dropUnwindGarbage) profile.unwindGarbage = { samples: r.garbageSamples, frames: r.garbageFrames };
-    } else profile = this.b.build();
+    } else profile = profileFromState('', state);
     profile.event = this.builderEvent ?? this.o.defaultEvent;
-    if (this.trimmer) profile.unwindGarbage = { samples: this.garbageSamples, frames: this.garbageFrames };
+    if (this.trimmer) profile.unwindGarbage = { samples: c.garbageSamples, frames: c.garbageFrames };
     return { profile, ...this.counts() };
   }
 
@@ -541,199 +416,142 @@ export class PerfScriptParser {
    */
   endStacks(): PerfScriptStacks {
     if (this.o.resolve || this.o.dropUnwindGarbage) throw new Error('PerfScriptParser.endStacks(): resolve and dropUnwindGarbage are for end()');
-    this.finishInput();
-    return { stacks: this.b.handOver(), event: this.builderEvent ?? this.o.defaultEvent, ...this.counts() };
+    const stacks = this.finishInput();
+    return { stacks, event: this.builderEvent ?? this.o.defaultEvent, ...this.counts() };
   }
 
-  private finishInput(): void {
-    if (this.tail) {
-      const t = this.tail;
-      this.tail = null;
-      this.line(t, 0, t.length);
-    }
-    this.flush();
+  private live(): PerfCore {
+    if (!this.core) throw new Error('PerfScriptParser: the input was already ended');
+    return this.core;
+  }
+
+  /** Parses the last line, closes the last sample, and takes the counts out of the core (which is let go). */
+  private finishInput(): CpuProfileState {
+    const core = this.live();
+    this.drive(core, true);
+    core.flush();
+    this.drain(core);
+    this.lineNo = core.lines;
     this.o.onProgress?.(this.bytes, true);
-    // The lookup tables are done with: let the GC have them while the model's arrays are made.
-    this.frameKeys = new ByteKeyTable();
-    this.frameOfKey = new Int32Array(0);
-    this.nextKey = new Int32Array(0);
-    this.prevByTid.clear();
-    this.lastPrev = null;
+    const c = (this.counted = core.counts());
+    this.core = null;
+    // The timeline comes back per bucket of the initial width; the builder widens buckets as the model needs.
+    const b = this.b;
+    for (let i = 0; i < c.tlPid.length; i++) b.addToTimeline(c.tlPid[i], c.tlBucket[i] * this.o.bucketNs, c.tlCount[i]);
+    const tl = b.timelineState();
+    return {
+      frames: b.frames,
+      node4: c.node4,
+      nodes: c.nodes,
+      groups: c.groups,
+      gLeaf: c.gLeaf,
+      gComm: c.gComm,
+      gPid: c.gPid,
+      gTid: c.gTid,
+      gSamples: c.gSamples,
+      gPeriod: c.gPeriod,
+      comms: this.comms,
+      bucketNs: tl.bucketNs,
+      timeline: tl.timeline,
+      totalSamples: c.totalSamples,
+      totalPeriod: c.totalPeriod,
+    };
   }
 
   private counts(): Omit<PerfScriptResult, 'profile'> {
-    return { warnings: this.warnings.done(), lines: this.lineNo, bytes: this.bytes, hadPid: this.hadPid, hadTime: this.hadTime, hadPeriod: this.hadPeriod };
+    const c = this.counted!;
+    return { warnings: this.warnings.done(), lines: this.lineNo, bytes: this.bytes, hadPid: c.hadPid, hadTime: c.hadTime, hadPeriod: c.hadPeriod };
   }
 
   private warn(line: number | undefined, message: string): void {
     this.warnings.at(line, message);
   }
 
-  private line(buf: Buffer, start: number, end: number): void {
-    this.lineNo++;
-    if (end > start && buf[end - 1] === CR) end--;
-    if (end === start) {
-      this.flush(); // a blank line ends a sample
-      return;
+  /** Runs the core over its input, answering each stop. */
+  private drive(core: PerfCore, last: boolean): void {
+    for (;;) {
+      let stop: CoreStop;
+      try {
+        stop = core.run(last);
+      } catch (e) {
+        if (e instanceof WebAssembly.RuntimeError) throw new GbpError('limit', `${this.o.entry}: the parser ran out of memory (4 GiB) near line ${core.lines}: ${e.message}`, { file: this.o.entry, line: core.lines });
+        throw e;
+      }
+      this.drain(core);
+      if (stop === CoreStop.NeedInput) return;
+      this.answer(core, stop);
     }
-    const c = buf[start];
-    if (c === TAB || c === SPACE) {
-      // Frame line (perf indents them with a tab): skip the indentation to parse it.
-      let s = start + 1;
-      while (s < end && (buf[s] === SPACE || buf[s] === TAB)) s++;
-      if (s === end) {
-        this.flush();
+  }
+
+  /** What the core learned that JS reports: the profile's event name, the one-time warnings. */
+  private drain(core: PerfCore): void {
+    if (this.builderEvent === null) this.builderEvent = core.takeEventName();
+    const [noPid, noPeriod] = core.takeWarnings();
+    if (noPid) this.warn(noPid, 'no pid column (perf script -F +pid adds it): the tid stands in for the pid, so threads of one process are not joined');
+    if (noPeriod) this.warn(noPeriod, `no period column: every sample weighs ${this.o.defaultPeriod}`);
+  }
+
+  private answer(core: PerfCore, stop: CoreStop): void {
+    const buf = core.bytes();
+    const s = core.s;
+    const end = core.end;
+    switch (stop) {
+      case CoreStop.NewFrame:
+        this.newFrameLine(core, buf, s, end);
+        return;
+      case CoreStop.Outside:
+        this.warn(core.lines, 'frame line outside a sample');
+        return;
+      case CoreStop.NewPrefix: {
+        // The bytes before the time token (comm, pid/tid, cpu), parsed once per distinct prefix.
+        const ev = parseEventLine(latin1(buf, s, end));
+        core.addPrefix(ev && ev.tid !== null && ev.sec !== null ? { comm: this.commId(utf8(ev.comm)), pid: ev.pid, tid: ev.tid } : null);
         return;
       }
-      // `-F` layouts right-align the comm with spaces: `     my worker 1 29901   632.433994: ...`
-      if (c === SPACE) {
-        if (this.fastEvent(buf, s, end)) return;
-        const ev = parseEventLine(buf.toString('latin1', s, end));
+      case CoreStop.SlowSpace: {
+        // `-F` layouts right-align the comm with spaces: `     my worker 1 29901   632.433994: ...`
+        const ev = parseEventLine(latin1(buf, s, end));
         if (ev && ev.tid !== null) {
-          this.flush();
-          this.openEvent(ev);
-          return;
-        }
-      }
-      if (!this.isOpen) {
-        this.warn(this.lineNo, 'frame line outside a sample');
+          core.flush();
+          this.drain(core);
+          this.openEvent(core, ev);
+        } else if (!core.isOpen) this.warn(core.lines, 'frame line outside a sample');
+        else if (!core.knownFrame()) this.newFrameLine(core, buf, s, end);
         return;
       }
-      const known = this.frameKeys.get(buf, start, end);
-      if (known >= 0) {
-        this.pushKey(known);
-        this.follow(known);
+      case CoreStop.SlowEvent: {
+        const text = latin1(buf, s, end);
+        const ev = parseEventLine(text);
+        if (!ev || ev.tid === null) this.warn(core.lines, `malformed event line: ${JSON.stringify(utf8(text).slice(0, 120))}`);
+        else this.openEvent(core, ev);
         return;
       }
-      const id = this.frameId(buf.toString('latin1', s, end));
-      if (id >= 0) {
-        const k = this.frameKeys.add(buf, start, end);
-        if (k >= this.frameOfKey.length) {
-          const bigger = new Int32Array(this.frameOfKey.length * 2);
-          bigger.set(this.frameOfKey);
-          this.frameOfKey = bigger;
-          const next = new Int32Array(bigger.length).fill(-1);
-          next.set(this.nextKey);
-          this.nextKey = next;
-        }
-        this.frameOfKey[k] = id;
-        this.pushFrame(id);
-        this.follow(k);
-      }
-      return;
     }
-    if (c === HASH) return; // `--header` metadata
-    this.flush(); // layouts without callchains have no blank line between samples
-    if (this.fastEvent(buf, start, end)) return;
-    const text = buf.toString('latin1', start, end);
-    const ev = parseEventLine(text);
-    if (!ev || ev.tid === null) {
-      this.warn(this.lineNo, `malformed event line: ${JSON.stringify(utf8(text).slice(0, 120))}`);
-      return;
-    }
-    this.openEvent(ev);
   }
 
-  /**
-   * Reads an event line [s, e) (from its first non-blank byte) without making
-   * strings, and opens its sample; false (nothing changed) when the line is
-   * for parseEventLine. It takes what parseEventLine would return: the first
-   * time token after the first token is the anchor; the bytes before it
-   * (comm, pid/tid, cpu) are parsed once per distinct prefix by
-   * parseEventLine and cached; after it, `[period] [event:]` and nothing else
-   * (an inline frame goes the slow way).
-   */
-  private fastEvent(buf: Buffer, s: number, e: number): boolean {
-    let i = s;
-    while (i < e && buf[i] !== SPACE && buf[i] !== TAB) i++;
-    let anchor = -1;
-    let anchorEnd = -1;
-    while (anchor < 0) {
-      while (i < e && (buf[i] === SPACE || buf[i] === TAB)) i++;
-      if (i >= e) return false;
-      const ts = i;
-      while (i < e && buf[i] !== SPACE && buf[i] !== TAB) i++;
-      const t = timeToken(buf, ts, i);
-      if (t < 0) return false;
-      if (t > 0) {
-        anchor = ts;
-        anchorEnd = i;
-      }
-    }
-    let p = this.prefixKeys.get(buf, s, anchor);
-    if (p < 0) {
-      const ev = parseEventLine(buf.toString('latin1', s, e));
-      p = this.prefixKeys.add(buf, s, anchor);
-      this.prefixes[p] = ev && ev.tid !== null && ev.sec !== null ? { comm: utf8(ev.comm), pid: ev.pid, tid: ev.tid } : null;
-    }
-    const prefix = this.prefixes[p];
-    if (!prefix) return false;
-    // After the time: [period] [event:]; a number is a period only when an event or the end follows.
-    let period: number | null = null;
-    let evS = -1;
-    let evE = -1;
-    while (i < e && (buf[i] === SPACE || buf[i] === TAB)) i++;
-    if (i < e) {
-      const t1 = i;
-      while (i < e && buf[i] !== SPACE && buf[i] !== TAB) i++;
-      const t1e = i;
-      while (i < e && (buf[i] === SPACE || buf[i] === TAB)) i++;
-      let t2 = -1;
-      let t2e = -1;
-      if (i < e) {
-        t2 = i;
-        while (i < e && buf[i] !== SPACE && buf[i] !== TAB) i++;
-        t2e = i;
-        while (i < e && (buf[i] === SPACE || buf[i] === TAB)) i++;
-      }
-      if (allDigits(buf, t1, t1e)) {
-        if (t1e - t1 > 15) return false;
-        if (t2 < 0) period = digitsValue(buf, t1, t1e);
-        else if (isEventToken(buf, t2, t2e) && i === e) {
-          period = digitsValue(buf, t1, t1e);
-          evS = t2;
-          evE = t2e - 1;
-        } else return false;
-      } else if (isEventToken(buf, t1, t1e) && t2 < 0) {
-        evS = t1;
-        evE = t1e - 1;
-      } else return false;
-    }
-    let dot = anchor;
-    while (buf[dot] !== 46) dot++;
-    this.flush();
-    this.isOpen = true;
-    this.openComm = prefix.comm;
-    this.openPid = prefix.pid;
-    this.openTid = prefix.tid;
-    this.openSec = digitsValue(buf, anchor, dot);
-    this.openNsec = digitsValue(buf, dot + 1, anchorEnd - 1) * 10 ** (9 - (anchorEnd - 1 - (dot + 1)));
-    this.openPeriod = period;
-    this.openEventName = evS < 0 ? null : this.eventString(buf, evS, evE);
-    this.openLine = this.lineNo;
-    this.depth = 0;
-    this.prevKey = -1;
-    return true;
+  /** A frame line seen for the first time, from its first non-blank byte s: its frame joins the open sample, or a warning. */
+  private newFrameLine(core: PerfCore, buf: Uint8Array, s: number, end: number): void {
+    const id = this.frameId(latin1(buf, s, end), core.lines);
+    if (id >= 0) core.addFrame(id);
   }
 
-  /** The event name in bytes [s, e), reusing the last string when the bytes repeat. */
-  private eventString(buf: Buffer, s: number, e: number): string {
-    const last = this.eventBytes;
-    if (last.length !== e - s || last.compare(buf, s, e) !== 0) {
-      this.eventBytes = Buffer.from(buf.subarray(s, e));
-      this.eventName = buf.toString('latin1', s, e);
+  private commId(comm: string): number {
+    let id = this.commIds.get(comm);
+    if (id === undefined) {
+      id = this.comms.push(comm) - 1;
+      this.commIds.set(comm, id);
     }
-    return this.eventName;
+    return id;
   }
 
   /**
    * Parses a frame line seen for the first time into a frame id (perf's frame:
    * a resolver runs at the end, see resolve-stacks.ts); -1 (and a warning) when malformed.
    */
-  private frameId(text: string): number {
+  private frameId(text: string, line: number): number {
     const raw = parseFrame(text);
     if (!raw) {
-      this.warn(this.lineNo, `malformed frame line: ${JSON.stringify(utf8(text).slice(0, 120))}`);
+      this.warn(line, `malformed frame line: ${JSON.stringify(utf8(text).slice(0, 120))}`);
       return -1;
     }
     // Strings the model keeps are made flat (a slice would keep its whole line
@@ -747,137 +565,27 @@ export class PerfScriptParser {
     return this.b.frame(defaultFrame(raw));
   }
 
-  /** The previous sample of thread `tid` (its frames and trie nodes from the root), with room for `n` frames. */
-  private prevOf(tid: number, n: number): PrevStack {
-    let p = this.lastPrev;
-    if (p === null || this.lastPrevTid !== tid) {
-      p = this.prevByTid.get(tid) ?? null;
-      if (p === null) {
-        p = { frames: new Int32Array(64), nodes: new Int32Array(64), depth: 0 };
-        this.prevByTid.set(tid, p);
+  private openEvent(core: PerfCore, ev: EventLine): void {
+    core.openEvent(this.commId(utf8(ev.comm)), ev.pid, ev.tid!, ev.sec, ev.nsec, ev.period);
+    if (ev.event !== null && this.builderEvent === null) {
+      this.builderEvent = ev.event;
+      core.eventSeen();
+    }
+    if (ev.inlineFrame !== null) {
+      let id = this.inlineFrames.get(ev.inlineFrame);
+      if (id === undefined) {
+        id = this.frameId(ev.inlineFrame, core.lines);
+        if (id < 0) return;
+        this.inlineFrames.set(ev.inlineFrame, id);
       }
-      this.lastPrev = p;
-      this.lastPrevTid = tid;
+      core.pushFrame(id);
     }
-    if (p.frames.length < n) {
-      const f = new Int32Array(n * 2);
-      const m = new Int32Array(n * 2);
-      f.set(p.frames);
-      m.set(p.nodes);
-      p.frames = f;
-      p.nodes = m;
-    }
-    return p;
   }
+}
 
-  private growStack(more: number): void {
-    const bigger = new Int32Array(Math.max(this.stack.length * 2, this.depth + more));
-    bigger.set(this.stack);
-    this.stack = bigger;
-  }
-
-  /** Records that frame line `k` follows the previous one (the next guess after it). */
-  private follow(k: number): void {
-    if (this.prevKey >= 0) this.nextKey[this.prevKey] = k;
-    this.prevKey = k;
-  }
-
-  private pushKey(k: number): void {
-    this.pushFrame(this.frameOfKey[k]);
-  }
-
-  private pushFrame(id: number): void {
-    if (this.depth === this.stack.length) this.growStack(1);
-    this.stack[this.depth++] = id;
-  }
-
-  private addInlineFrame(text: string): void {
-    let id = this.inlineFrames.get(text);
-    if (id === undefined) {
-      id = this.frameId(text);
-      if (id < 0) return;
-      this.inlineFrames.set(text, id);
-    }
-    this.pushFrame(id);
-  }
-
-  private openEvent(ev: EventLine): void {
-    this.isOpen = true;
-    this.openComm = utf8(ev.comm);
-    this.openPid = ev.pid;
-    this.openTid = ev.tid!;
-    this.openSec = ev.sec;
-    this.openNsec = ev.nsec;
-    this.openPeriod = ev.period;
-    this.openEventName = ev.event;
-    this.openLine = this.lineNo;
-    this.depth = 0;
-    this.prevKey = -1;
-    if (ev.inlineFrame !== null) this.addInlineFrame(ev.inlineFrame);
-  }
-
-  /** Closes the open sample, if any, and adds it to the profile. */
-  private flush(): void {
-    if (!this.isOpen) return;
-    this.isOpen = false;
-    let node = 0;
-    // Walk the trie from the outermost frame. Samples of one thread mostly
-    // share their outer frames with that thread's previous sample, so reuse
-    // its nodes while the frames match and look up only from where they differ.
-    const stack = this.stack;
-    let n = this.depth;
-    if (this.trimmer) {
-      const keep = this.trimmer.keep(stack, n);
-      if (keep < n) {
-        this.garbageSamples++;
-        this.garbageFrames += n - keep;
-        n = keep;
-      }
-    }
-    const prev = this.prevOf(this.openTid, n);
-    const pf = prev.frames;
-    const pn = prev.nodes;
-    let k = 0; // depth from the root
-    const same = Math.min(n, prev.depth);
-    while (k < same && pf[k] === stack[n - 1 - k]) node = pn[k++];
-    for (; k < n; k++) {
-      const f = stack[n - 1 - k];
-      node = this.b.child(node, f);
-      pf[k] = f;
-      pn[k] = node;
-    }
-    prev.depth = n;
-    this.depth = 0;
-    if (this.openEventName !== null && this.builderEvent === null) this.builderEvent = this.openEventName;
-    let pid = this.openPid;
-    if (pid === null) {
-      pid = this.openTid;
-      if (!this.warnedNoPid) {
-        this.warnedNoPid = true;
-        this.warn(this.openLine, 'no pid column (perf script -F +pid adds it): the tid stands in for the pid, so threads of one process are not joined');
-      }
-    } else this.hadPid = true;
-    let period = this.openPeriod;
-    if (period === null) {
-      period = this.o.defaultPeriod;
-      if (!this.warnedNoPeriod) {
-        this.warnedNoPeriod = true;
-        this.warn(this.openLine, `no period column: every sample weighs ${period}`);
-      }
-    } else this.hadPeriod = true;
-    let t: number | null = null;
-    const sec = this.openSec;
-    if (sec !== null) {
-      this.hadTime = true;
-      if (!this.clockSet) {
-        this.clockSec = sec;
-        this.clockNsec = this.openNsec;
-        this.clockSet = true;
-      }
-      t = (sec - this.clockSec) * 1e9 + (this.openNsec - this.clockNsec);
-    }
-    this.b.addSample(node, pid, this.openTid, this.openComm, period, t);
-  }
+/** Bytes [s, e) as a latin1 string (how the parser reads text; utf8() fixes what must be UTF-8). */
+function latin1(buf: Uint8Array, s: number, e: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('latin1');
 }
 
 /** true when `head` (the first bytes of a file, decompressed) looks like `perf script` text. */

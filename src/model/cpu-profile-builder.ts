@@ -275,52 +275,21 @@ export class CpuProfileBuilder {
     for (const [pid, series] of timeline) this.timeline.set(pid, series);
   }
 
+  /** The timeline as it stands (its buckets widen while samples come). */
+  timelineState(): { bucketNs: number; timeline: Map<number, Float64Array> } {
+    return { bucketNs: this.bucketNs, timeline: this.timeline };
+  }
+
   get sampleCount(): number {
     return this.totalSamples;
   }
 
   /**
-   * The profile. The builder is spent afterwards: its lookup tables are let
-   * go one by one as the model's arrays are made, so the two never all exist
-   * at once (peak memory).
+   * The profile. The builder is spent afterwards (its hash tables are let go
+   * before the model's arrays are made).
    */
   build(): CpuProfile {
-    if (this.spent) throw new Error('CpuProfileBuilder: build() was already called; use a new builder');
-    this.spent = true;
-    this.table = new Int32Array(0);
-    this.groupTable = new Int32Array(0);
-    const stackFrame = this.nodeColumn(0);
-    const stackParent = this.nodeColumn(1);
-    this.node4 = new Int32Array(0);
-    const groups = this.sampleGroups();
-    this.gLeaf = this.gComm = new Int32Array(0);
-    this.gPid = this.gTid = this.gSamples = this.gPeriod = new Float64Array(0);
-    return {
-      event: this.event,
-      frames: this.frames,
-      stackFrame,
-      stackParent,
-      groups,
-      bucketNs: this.bucketNs,
-      timeline: this.timeline,
-      totalSamples: this.totalSamples,
-      totalPeriod: this.totalPeriod,
-    };
-  }
-
-  /** Field `k` (0 frame, 1 parent) of every node, as the model's plain array. */
-  private nodeColumn(k: number): number[] {
-    const out: number[] = new Array(this.nodes);
-    for (let n = 0; n < this.nodes; n++) out[n] = this.node4[(n << 2) + k];
-    return out;
-  }
-
-  private sampleGroups(): SampleGroup[] {
-    const out: SampleGroup[] = new Array(this.groupCount);
-    for (let g = 0; g < this.groupCount; g++) {
-      out[g] = { stack: this.gLeaf[g], pid: small(this.gPid[g]), tid: small(this.gTid[g]), comm: this.comms[this.gComm[g]], count: small(this.gSamples[g]), period: small(this.gPeriod[g]) };
-    }
-    return out;
+    return profileFromState(this.event, this.handOver());
   }
 
   private grow(): void {
@@ -336,7 +305,8 @@ export class CpuProfileBuilder {
     this.tableMask = mask;
   }
 
-  private addToTimeline(pid: number, t: number, count: number): void {
+  /** Counts `count` samples of `pid` at build-relative ns `t` (≥ 0) in the timeline (addSample does it per sample). */
+  addToTimeline(pid: number, t: number, count: number): void {
     let b = Math.floor(t / this.bucketNs);
     while (b >= this.maxBuckets) {
       this.coarsen();
@@ -364,6 +334,21 @@ export class CpuProfileBuilder {
       this.timeline.set(pid, half);
     }
   }
+}
+
+/** The model's CpuProfile from a builder's state (the state's arrays are read, not kept). */
+export function profileFromState(event: string, s: CpuProfileState): CpuProfile {
+  const stackFrame: number[] = new Array(s.nodes);
+  const stackParent: number[] = new Array(s.nodes);
+  for (let n = 0; n < s.nodes; n++) {
+    stackFrame[n] = s.node4[n << 2];
+    stackParent[n] = s.node4[(n << 2) + 1];
+  }
+  const groups: SampleGroup[] = new Array(s.groups);
+  for (let g = 0; g < s.groups; g++) {
+    groups[g] = { stack: s.gLeaf[g], pid: small(s.gPid[g]), tid: small(s.gTid[g]), comm: s.comms[s.gComm[g]], count: small(s.gSamples[g]), period: small(s.gPeriod[g]) };
+  }
+  return { event, frames: s.frames, stackFrame, stackParent, groups, bucketNs: s.bucketNs, timeline: s.timeline, totalSamples: s.totalSamples, totalPeriod: s.totalPeriod };
 }
 
 /**

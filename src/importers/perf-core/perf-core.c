@@ -1,0 +1,874 @@
+// The hot loop of the perf script parser, in C compiled to WebAssembly
+// (perf-core.ts loads it; scripts/build-wasm.mjs builds it; perf-script.ts
+// drives it). It keeps the state every line touches, in linear memory where
+// the garbage collector never looks: frame lines interned by their bytes,
+// the open sample's stack, the stack trie, sample groups and the timeline.
+//
+// Text becomes model values only in perf-script.ts: whatever is rare (a frame
+// line or event-line prefix never seen before, a line the fast paths refuse)
+// returns to JS with a code, and JS answers through the exports below. So the
+// two hold one parser between them, and its rules are written once.
+//
+// No libc: memory comes from a bump allocator that grows the wasm memory;
+// tables double and their old copies are not reused, so memory stays within
+// about twice what the distinct frames, stacks and groups need.
+
+typedef unsigned char u8;
+typedef unsigned int u32;
+typedef int i32;
+typedef unsigned long long u64;
+
+#define EXPORT(n) __attribute__((export_name(#n)))
+#define IMPORT(n) __attribute__((import_module("env"), import_name(#n)))
+
+// UnwindGarbageTrimmer.keep(stack, n), called per sample when trimming while parsing.
+IMPORT(keep) i32 js_keep(i32 *stack, i32 n);
+
+enum { NEED_INPUT = 0, NEW_FRAME = 1, OUTSIDE = 2, NEW_PREFIX = 3, SLOW_SPACE = 4, SLOW_EVENT = 5 };
+enum { TAB = 9, NL = 10, CR = 13, SPACE = 32, HASH = 35 };
+
+// ---- memory ----
+
+extern u8 __heap_base;
+static u32 brk;
+
+static void *alloc(u32 n) {
+  if (!brk) brk = (u32)&__heap_base;
+  u32 p = (brk + 15) & ~15u;
+  u32 end = p + n;
+  if (end < p) __builtin_trap();
+  u32 pages = (u32)__builtin_wasm_memory_size(0);
+  if (end > pages << 16 || pages >= 65536) {
+    u32 need = ((end - 1) >> 16) + 1 - pages;
+    u32 more = pages > need ? pages : need; // at least double, so growth is rare
+    if (pages + more > 65536) more = need;
+    if (__builtin_wasm_memory_grow(0, more) == (__SIZE_TYPE__)-1) __builtin_trap();
+  }
+  brk = end;
+  return (void *)p;
+}
+
+static void *regrow(void *old, u32 old_bytes, u32 new_bytes) {
+  void *p = alloc(new_bytes);
+  if (old_bytes) __builtin_memcpy(p, old, old_bytes);
+  return p;
+}
+
+static i32 *filled(u32 n, i32 v) {
+  i32 *a = alloc(n * 4);
+  __builtin_memset(a, v == -1 ? 0xff : 0, n * 4);
+  return a;
+}
+
+static u64 load64(const u8 *p) {
+  u64 w;
+  __builtin_memcpy(&w, p, 8);
+  return w;
+}
+
+static int same_bytes(const u8 *a, const u8 *b, u32 n) {
+  u32 i = 0;
+  for (; i + 8 <= n; i += 8)
+    if (load64(a + i) != load64(b + i)) return 0;
+  for (; i < n; i++)
+    if (a[i] != b[i]) return 0;
+  return 1;
+}
+
+static u32 hash_bytes(const u8 *p, u32 n) {
+  u64 h = 0x9e3779b97f4a7c15ull ^ n;
+  u32 i = 0;
+  for (; i + 8 <= n; i += 8) {
+    h = (h ^ load64(p + i)) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  u64 w = 0;
+  for (; i < n; i++) w = (w << 8) | p[i];
+  h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 29;
+  return (u32)h;
+}
+
+static u32 hash_f64(double d, u32 seed) {
+  u64 x;
+  __builtin_memcpy(&x, &d, 8);
+  x = (x ^ seed) * 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  return (u32)x;
+}
+
+// ---- byte-keyed tables (frame lines, event-line prefixes) ----
+
+typedef struct {
+  u8 *arena;
+  u32 used, cap;
+  u32 *off, *len;
+  u32 count, kcap;
+  u32 *slots; // 4 per slot: id (~0 when free), hash, length, arena offset
+  u32 mask;
+} Keys;
+
+static void keys_init(Keys *k) {
+  k->cap = 1 << 16;
+  k->arena = alloc(k->cap);
+  k->kcap = 1024;
+  k->off = alloc(k->kcap * 4);
+  k->len = alloc(k->kcap * 4);
+  k->mask = (1 << 12) - 1;
+  k->slots = (u32 *)filled((k->mask + 1) * 4, -1);
+}
+
+static i32 keys_get(const Keys *k, const u8 *p, u32 n, u32 h) {
+  for (u32 i = h & k->mask;; i = (i + 1) & k->mask) {
+    const u32 *s = k->slots + i * 4;
+    if (s[0] == ~0u) return -1;
+    if (s[1] == h && s[2] == n && same_bytes(k->arena + s[3], p, n)) return (i32)s[0];
+  }
+}
+
+static void keys_place(Keys *k, u32 id, u32 h) {
+  u32 i = h & k->mask;
+  while (k->slots[i * 4] != ~0u) i = (i + 1) & k->mask;
+  u32 *s = k->slots + i * 4;
+  s[0] = id;
+  s[1] = h;
+  s[2] = k->len[id];
+  s[3] = k->off[id];
+}
+
+// Adds bytes p[0, n) (known absent, hash h); returns the new id.
+static u32 keys_add(Keys *k, const u8 *p, u32 n, u32 h) {
+  u32 id = k->count++;
+  if (id == k->kcap) {
+    k->off = regrow(k->off, k->kcap * 4, k->kcap * 8);
+    k->len = regrow(k->len, k->kcap * 4, k->kcap * 8);
+    k->kcap *= 2;
+  }
+  if (k->used + n > k->cap) {
+    u32 cap = k->cap * 2;
+    while (cap < k->used + n) cap *= 2;
+    k->arena = regrow(k->arena, k->used, cap);
+    k->cap = cap;
+  }
+  __builtin_memcpy(k->arena + k->used, p, n);
+  k->off[id] = k->used;
+  k->len[id] = n;
+  k->used += n;
+  if (k->count * 2 > k->mask + 1) {
+    u32 slots = (k->mask + 1) * 2;
+    k->slots = (u32 *)filled(slots * 4, -1);
+    k->mask = slots - 1;
+    for (u32 j = 0; j < k->count; j++) keys_place(k, j, hash_bytes(k->arena + k->off[j], k->len[j]));
+  } else keys_place(k, id, h);
+  return id;
+}
+
+// ---- state ----
+
+static u8 *in;          // the input window: the unparsed tail of the last chunk, then the new chunk
+static u32 in_cap, in_len, pos;
+static double line_no;  // lines parsed so far
+
+static Keys fk;                  // frame lines, indentation included
+static i32 *frame_of_key;        // frame id (JS's) of each frame line
+static i32 *next_key;            // the frame line that followed each one last time (-1: none yet)
+static u32 fok_cap;              // room in frame_of_key and next_key
+static i32 prev_key = -1;        // the open sample's previous frame line (-1 at its start)
+
+static Keys pk;                  // event lines' bytes before their time token
+static u8 *p_ok;                 // 1 when the fast path may use the prefix
+static i32 *p_comm;
+static double *p_pid, *p_tid;    // pid NaN: the layout has none
+static u32 p_cap;
+
+// The open sample.
+static int is_open;
+static i32 o_comm;
+static double o_pid, o_tid, o_sec, o_nsec, o_period, o_line; // NaN: absent
+static i32 *stack;
+static u32 stack_cap, depth;
+
+// Stack trie: 4 ints per node (frame, parent, child last asked for, unused), node 0 the root.
+static i32 *node4;
+static u32 nodes, node_cap;
+static i32 *ttable;
+static u32 tmask;
+
+// Per thread, its previous sample's frames and nodes from the root.
+typedef struct {
+  double tid;
+  i32 *frames, *nodes;
+  u32 cap, depth;
+} Prev;
+static Prev *prevs;
+static u32 nprev, prev_cap;
+static i32 *prev_table;
+static u32 prev_mask;
+static i32 last_prev = -1;
+
+// Sample groups by (leaf, pid, tid, comm).
+static i32 *g_leaf, *g_comm;
+static double *g_pid, *g_tid, *g_samples, *g_period;
+static u32 ngroups, g_cap;
+static i32 *g_table;
+static u32 g_mask;
+
+// Samples per (pid, bucket of bucket_ns), in order of first appearance: JS
+// replays them into the model's timeline, which widens buckets as it needs.
+static double *tl_pid, *tl_bucket, *tl_count;
+static u32 ntl, tl_cap;
+static i32 *tl_table;
+static u32 tl_mask;
+
+static double total_samples, total_period, garbage_samples, garbage_frames;
+static double bucket_ns, default_period;
+static double clock_sec, clock_nsec;
+static int clock_set, trim, had_pid, had_time, had_period, warned_no_pid, warned_no_period;
+static double warn_no_pid_line, warn_no_period_line; // set once, read and cleared by JS
+static u8 *event_name;                                // the first event name seen, for JS
+static u32 event_len;
+static int want_event = 1;
+
+// Where the line behind a return code is.
+static u32 out_start, out_s, out_end, out_anchor;
+
+static const double POW10[10] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+
+EXPORT(init) void init(double bucket, double period, int trim_garbage, double clock_s, double clock_ns, int has_clock) {
+  bucket_ns = bucket;
+  default_period = period;
+  trim = trim_garbage;
+  clock_sec = clock_s;
+  clock_nsec = clock_ns;
+  clock_set = has_clock;
+  keys_init(&fk);
+  fok_cap = fk.kcap;
+  frame_of_key = alloc(fok_cap * 4);
+  next_key = filled(fok_cap, -1);
+  keys_init(&pk);
+  p_cap = pk.kcap;
+  p_ok = alloc(p_cap);
+  p_comm = alloc(p_cap * 4);
+  p_pid = alloc(p_cap * 8);
+  p_tid = alloc(p_cap * 8);
+  stack_cap = 256;
+  stack = alloc(stack_cap * 4);
+  node_cap = 1 << 12;
+  node4 = alloc(node_cap * 16);
+  node4[0] = -1;
+  node4[1] = -1;
+  node4[2] = 0;
+  node4[3] = 0;
+  nodes = 1;
+  tmask = (1 << 16) - 1;
+  ttable = filled(tmask + 1, -1);
+  prev_cap = 64;
+  prevs = alloc(prev_cap * sizeof(Prev));
+  prev_mask = 255;
+  prev_table = filled(prev_mask + 1, -1);
+  g_cap = 1024;
+  g_leaf = alloc(g_cap * 4);
+  g_comm = alloc(g_cap * 4);
+  g_pid = alloc(g_cap * 8);
+  g_tid = alloc(g_cap * 8);
+  g_samples = alloc(g_cap * 8);
+  g_period = alloc(g_cap * 8);
+  g_mask = (1 << 12) - 1;
+  g_table = filled(g_mask + 1, -1);
+  tl_cap = 1024;
+  tl_pid = alloc(tl_cap * 8);
+  tl_bucket = alloc(tl_cap * 8);
+  tl_count = alloc(tl_cap * 8);
+  tl_mask = (1 << 12) - 1;
+  tl_table = filled(tl_mask + 1, -1);
+}
+
+// ---- input ----
+
+// Room for n more bytes after the unparsed tail (moved to the window's start); returns where to write them.
+EXPORT(input) u8 *input(u32 n) {
+  u32 tail = in_len - pos;
+  if (tail + n > in_cap || !in) {
+    u32 cap = in_cap ? in_cap : 1 << 16;
+    while (cap < tail + n) cap *= 2;
+    u8 *bigger = alloc(cap);
+    if (tail) __builtin_memcpy(bigger, in + pos, tail);
+    in = bigger;
+    in_cap = cap;
+  } else if (pos && tail) __builtin_memmove(in, in + pos, tail);
+  in_len = tail;
+  pos = 0;
+  return in + tail;
+}
+
+EXPORT(commit) void commit(u32 n) {
+  in_len += n;
+}
+
+// ---- the trie, groups, timeline ----
+
+static void grow_trie_table(void) {
+  u32 size = (tmask + 1) * 2;
+  ttable = filled(size, -1);
+  tmask = size - 1;
+  for (u32 n = 1; n < nodes; n++) {
+    u32 h = ((u32)node4[n * 4 + 1] * 0x9e3779b1u ^ (u32)node4[n * 4] * 0x85ebca77u) & tmask;
+    while (ttable[h] != -1) h = (h + 1) & tmask;
+    ttable[h] = (i32)n;
+  }
+}
+
+// The node for `frame` under `parent`; the child a node was last asked for answers most lookups.
+static i32 child(i32 parent, i32 frame) {
+  i32 last = node4[parent * 4 + 2];
+  if (last != 0 && node4[last * 4] == frame) return last;
+  u32 h = ((u32)parent * 0x9e3779b1u ^ (u32)frame * 0x85ebca77u) & tmask;
+  for (;;) {
+    i32 n = ttable[h];
+    if (n == -1) break;
+    if (node4[n * 4] == frame && node4[n * 4 + 1] == parent) {
+      node4[parent * 4 + 2] = n;
+      return n;
+    }
+    h = (h + 1) & tmask;
+  }
+  i32 node = (i32)nodes++;
+  if (nodes > node_cap) {
+    node4 = regrow(node4, node_cap * 16, node_cap * 32);
+    node_cap *= 2;
+  }
+  node4[node * 4] = frame;
+  node4[node * 4 + 1] = parent;
+  node4[node * 4 + 2] = 0;
+  node4[node * 4 + 3] = 0;
+  node4[parent * 4 + 2] = node;
+  ttable[h] = node;
+  if ((u32)node * 2 > tmask) grow_trie_table();
+  return node;
+}
+
+static u32 group_hash(i32 leaf, double pid, double tid, i32 comm) {
+  return hash_f64(pid, (u32)leaf * 0x9e3779b1u) ^ hash_f64(tid, (u32)comm * 0x85ebca77u + 1);
+}
+
+static void add_group(i32 leaf, double pid, double tid, i32 comm, double period) {
+  u32 h = group_hash(leaf, pid, tid, comm) & g_mask;
+  i32 g;
+  for (;;) {
+    g = g_table[h];
+    if (g == -1) break;
+    if (g_leaf[g] == leaf && g_pid[g] == pid && g_tid[g] == tid && g_comm[g] == comm) break;
+    h = (h + 1) & g_mask;
+  }
+  if (g == -1) {
+    g = (i32)ngroups++;
+    if (ngroups > g_cap) {
+      g_leaf = regrow(g_leaf, g_cap * 4, g_cap * 8);
+      g_comm = regrow(g_comm, g_cap * 4, g_cap * 8);
+      g_pid = regrow(g_pid, g_cap * 8, g_cap * 16);
+      g_tid = regrow(g_tid, g_cap * 8, g_cap * 16);
+      g_samples = regrow(g_samples, g_cap * 8, g_cap * 16);
+      g_period = regrow(g_period, g_cap * 8, g_cap * 16);
+      g_cap *= 2;
+    }
+    g_leaf[g] = leaf;
+    g_comm[g] = comm;
+    g_pid[g] = pid;
+    g_tid[g] = tid;
+    g_samples[g] = 0;
+    g_period[g] = 0;
+    g_table[h] = g;
+    if (ngroups * 2 > g_mask + 1) {
+      u32 size = (g_mask + 1) * 2;
+      g_table = filled(size, -1);
+      g_mask = size - 1;
+      for (u32 j = 0; j < ngroups; j++) {
+        u32 k = group_hash(g_leaf[j], g_pid[j], g_tid[j], g_comm[j]) & g_mask;
+        while (g_table[k] != -1) k = (k + 1) & g_mask;
+        g_table[k] = (i32)j;
+      }
+    }
+  }
+  g_samples[g] += 1;
+  g_period[g] += period;
+}
+
+static void add_to_timeline(double pid, double t) {
+  double b = __builtin_floor((t < 0 ? 0 : t) / bucket_ns);
+  u32 h = (hash_f64(pid, 7) ^ hash_f64(b, 11)) & tl_mask;
+  i32 e;
+  for (;;) {
+    e = tl_table[h];
+    if (e == -1) break;
+    if (tl_pid[e] == pid && tl_bucket[e] == b) {
+      tl_count[e] += 1;
+      return;
+    }
+    h = (h + 1) & tl_mask;
+  }
+  e = (i32)ntl++;
+  if (ntl > tl_cap) {
+    tl_pid = regrow(tl_pid, tl_cap * 8, tl_cap * 16);
+    tl_bucket = regrow(tl_bucket, tl_cap * 8, tl_cap * 16);
+    tl_count = regrow(tl_count, tl_cap * 8, tl_cap * 16);
+    tl_cap *= 2;
+  }
+  tl_pid[e] = pid;
+  tl_bucket[e] = b;
+  tl_count[e] = 1;
+  tl_table[h] = e;
+  if (ntl * 2 > tl_mask + 1) {
+    u32 size = (tl_mask + 1) * 2;
+    tl_table = filled(size, -1);
+    tl_mask = size - 1;
+    for (u32 j = 0; j < ntl; j++) {
+      u32 k = (hash_f64(tl_pid[j], 7) ^ hash_f64(tl_bucket[j], 11)) & tl_mask;
+      while (tl_table[k] != -1) k = (k + 1) & tl_mask;
+      tl_table[k] = (i32)j;
+    }
+  }
+}
+
+static Prev *prev_of(double tid, u32 n) {
+  Prev *p = 0;
+  if (last_prev >= 0 && prevs[last_prev].tid == tid) p = &prevs[last_prev];
+  else {
+    u32 h = hash_f64(tid, 3) & prev_mask;
+    for (;;) {
+      i32 i = prev_table[h];
+      if (i == -1) break;
+      if (prevs[i].tid == tid) {
+        p = &prevs[i];
+        last_prev = i;
+        break;
+      }
+      h = (h + 1) & prev_mask;
+    }
+    if (!p) {
+      if (nprev == prev_cap) {
+        prevs = regrow(prevs, prev_cap * sizeof(Prev), prev_cap * 2 * sizeof(Prev));
+        prev_cap *= 2;
+      }
+      i32 i = (i32)nprev++;
+      p = &prevs[i];
+      p->tid = tid;
+      p->cap = 64;
+      p->frames = alloc(64 * 4);
+      p->nodes = alloc(64 * 4);
+      p->depth = 0;
+      prev_table[h] = i;
+      last_prev = i;
+      if (nprev * 2 > prev_mask + 1) {
+        u32 size = (prev_mask + 1) * 2;
+        prev_table = filled(size, -1);
+        prev_mask = size - 1;
+        for (u32 j = 0; j < nprev; j++) {
+          u32 k = hash_f64(prevs[j].tid, 3) & prev_mask;
+          while (prev_table[k] != -1) k = (k + 1) & prev_mask;
+          prev_table[k] = (i32)j;
+        }
+      }
+    }
+  }
+  if (p->cap < n) {
+    p->frames = regrow(p->frames, p->cap * 4, n * 8);
+    p->nodes = regrow(p->nodes, p->cap * 4, n * 8);
+    p->cap = n * 2;
+  }
+  return p;
+}
+
+// Closes the open sample, if any: walks the trie from the outermost frame,
+// reusing the thread's previous path while the frames match, and counts it.
+EXPORT(flush) void flush(void) {
+  if (!is_open) return;
+  is_open = 0;
+  u32 n = depth;
+  if (trim) {
+    u32 keep = (u32)js_keep(stack, (i32)n);
+    if (keep < n) {
+      garbage_samples += 1;
+      garbage_frames += n - keep;
+      n = keep;
+    }
+  }
+  Prev *prev = prev_of(o_tid, n);
+  i32 *pf = prev->frames, *pn = prev->nodes;
+  i32 node = 0;
+  u32 k = 0, same = n < prev->depth ? n : prev->depth;
+  while (k < same && pf[k] == stack[n - 1 - k]) node = pn[k++];
+  for (; k < n; k++) {
+    i32 f = stack[n - 1 - k];
+    node = child(node, f);
+    pf[k] = f;
+    pn[k] = node;
+  }
+  prev->depth = n;
+  depth = 0;
+  double pid = o_pid;
+  if (pid != pid) {
+    pid = o_tid;
+    if (!warned_no_pid) {
+      warned_no_pid = 1;
+      warn_no_pid_line = o_line;
+    }
+  } else had_pid = 1;
+  double period = o_period;
+  if (period != period) {
+    period = default_period;
+    if (!warned_no_period) {
+      warned_no_period = 1;
+      warn_no_period_line = o_line;
+    }
+  } else had_period = 1;
+  add_group(node, pid, o_tid, o_comm, period);
+  total_samples += 1;
+  total_period += period;
+  if (o_sec == o_sec) {
+    had_time = 1;
+    if (!clock_set) {
+      clock_sec = o_sec;
+      clock_nsec = o_nsec;
+      clock_set = 1;
+    }
+    add_to_timeline(pid, (o_sec - clock_sec) * 1e9 + (o_nsec - clock_nsec));
+  }
+}
+
+// Opens a sample from an event line JS parsed (NaN for what it lacks).
+EXPORT(open_event) void open_event(i32 comm, double pid, double tid, double sec, double nsec, double period) {
+  is_open = 1;
+  o_comm = comm;
+  o_pid = pid;
+  o_tid = tid;
+  o_sec = sec;
+  o_nsec = nsec;
+  o_period = period;
+  o_line = line_no;
+  depth = 0;
+  prev_key = -1;
+}
+
+EXPORT(push_frame) void push_frame(i32 id) {
+  if (depth == stack_cap) {
+    stack = regrow(stack, stack_cap * 4, stack_cap * 8);
+    stack_cap *= 2;
+  }
+  stack[depth++] = id;
+}
+
+static void follow(i32 k) {
+  if (prev_key >= 0) next_key[prev_key] = k;
+  prev_key = k;
+}
+
+// ---- event lines ----
+
+static int blank(u8 c) {
+  return c == SPACE || c == TAB;
+}
+
+// `632.436019:` at [s, e): 1 a time the fast path reads exactly, 0 no time, -1 only the slow path can read it.
+static int time_token(u32 s, u32 e) {
+  if (e - s < 4 || in[e - 1] != ':') return 0;
+  u32 dot = s;
+  while (dot < e - 1 && in[dot] != '.') dot++;
+  if (dot == s || dot >= e - 2) return 0;
+  for (u32 k = s; k < e - 1; k++) {
+    u8 c = in[k];
+    if (k != dot && (c < '0' || c > '9')) return 0;
+  }
+  if (e - 1 - (dot + 1) > 9) return 0;
+  return dot - s > 15 ? -1 : 1;
+}
+
+static int all_digits(u32 s, u32 e) {
+  if (s == e) return 0;
+  for (u32 k = s; k < e; k++)
+    if (in[k] < '0' || in[k] > '9') return 0;
+  return 1;
+}
+
+static double digits_value(u32 s, u32 e) {
+  double v = 0;
+  for (u32 k = s; k < e; k++) v = v * 10 + (in[k] - '0');
+  return v;
+}
+
+static int is_event_token(u32 s, u32 e) {
+  if (e - s < 2 || in[e - 1] != ':') return 0;
+  u8 c = in[s] | 0x20;
+  return c >= 'a' && c <= 'z';
+}
+
+// Reads an event line [s, e) from its first non-blank byte and opens its
+// sample: 1 done, 0 for JS's parseEventLine, NEW_PREFIX when JS must first
+// parse the bytes before the time token. Mirrors fastEvent's rules in the
+// comment of perf-script.ts: anchor on the first time token after the first
+// token; after it only `[period] [event:]`.
+static int fast_event(u32 s, u32 e) {
+  u32 i = s;
+  while (i < e && !blank(in[i])) i++;
+  u32 anchor = 0, anchor_end = 0;
+  int found = 0;
+  while (!found) {
+    while (i < e && blank(in[i])) i++;
+    if (i >= e) return 0;
+    u32 ts = i;
+    while (i < e && !blank(in[i])) i++;
+    int t = time_token(ts, i);
+    if (t < 0) return 0;
+    if (t > 0) {
+      anchor = ts;
+      anchor_end = i;
+      found = 1;
+    }
+  }
+  i32 p = keys_get(&pk, in + s, anchor - s, hash_bytes(in + s, anchor - s));
+  if (p < 0) {
+    out_start = s;
+    out_s = s;
+    out_end = e;
+    out_anchor = anchor;
+    return NEW_PREFIX;
+  }
+  if (!p_ok[p]) return 0;
+  double period = __builtin_nan("");
+  i32 ev_s = -1, ev_e = -1;
+  while (i < e && blank(in[i])) i++;
+  if (i < e) {
+    u32 t1 = i;
+    while (i < e && !blank(in[i])) i++;
+    u32 t1e = i;
+    while (i < e && blank(in[i])) i++;
+    i32 t2 = -1;
+    u32 t2e = 0;
+    if (i < e) {
+      t2 = (i32)i;
+      while (i < e && !blank(in[i])) i++;
+      t2e = i;
+      while (i < e && blank(in[i])) i++;
+    }
+    if (all_digits(t1, t1e)) {
+      if (t1e - t1 > 15) return 0;
+      if (t2 < 0) period = digits_value(t1, t1e);
+      else if (is_event_token((u32)t2, t2e) && i == e) {
+        period = digits_value(t1, t1e);
+        ev_s = t2;
+        ev_e = (i32)t2e - 1;
+      } else return 0;
+    } else if (is_event_token(t1, t1e) && t2 < 0) {
+      ev_s = (i32)t1;
+      ev_e = (i32)t1e - 1;
+    } else return 0;
+  }
+  u32 dot = anchor;
+  while (in[dot] != '.') dot++;
+  flush();
+  u32 frac = anchor_end - 1 - (dot + 1);
+  open_event(p_comm[p], p_pid[p], p_tid[p], digits_value(anchor, dot), digits_value(dot + 1, anchor_end - 1) * POW10[9 - frac], period);
+  if (ev_s >= 0 && want_event) {
+    want_event = 0;
+    event_len = (u32)(ev_e - ev_s);
+    event_name = alloc(event_len);
+    __builtin_memcpy(event_name, in + ev_s, event_len);
+  }
+  return 1;
+}
+
+// ---- lines ----
+
+static void set_out(u32 start, u32 s, u32 end) {
+  out_start = start;
+  out_s = s;
+  out_end = end;
+}
+
+// One line [start, nl) through the general path. 0 when done here.
+static int line(u32 start, u32 nl) {
+  line_no += 1;
+  u32 end = nl;
+  if (end > start && in[end - 1] == CR) end--;
+  if (end == start) {
+    flush(); // a blank line ends a sample
+    return 0;
+  }
+  u8 c = in[start];
+  if (c == TAB || c == SPACE) {
+    u32 s = start + 1;
+    while (s < end && blank(in[s])) s++;
+    if (s == end) {
+      flush();
+      return 0;
+    }
+    if (c == SPACE) {
+      // `-F` layouts right-align the comm with spaces.
+      int r = fast_event(s, end);
+      if (r == 1) return 0;
+      if (r == NEW_PREFIX) {
+        line_no -= 1; // the line is read again once JS has the prefix
+        return NEW_PREFIX;
+      }
+      set_out(start, s, end);
+      return SLOW_SPACE;
+    }
+    set_out(start, s, end);
+    if (!is_open) return OUTSIDE;
+    i32 k = keys_get(&fk, in + start, end - start, hash_bytes(in + start, end - start));
+    if (k >= 0) {
+      push_frame(frame_of_key[k]);
+      follow(k);
+      return 0;
+    }
+    return NEW_FRAME;
+  }
+  if (c == HASH) return 0; // `--header` metadata
+  flush(); // layouts without callchains have no blank line between samples
+  int r = fast_event(start, end);
+  if (r == 1) return 0;
+  if (r == NEW_PREFIX) {
+    line_no -= 1;
+    return NEW_PREFIX;
+  }
+  set_out(start, start, end);
+  return SLOW_EVENT;
+}
+
+static u32 find_nl(u32 from) {
+  u32 i = from;
+  const u64 ones = 0x0101010101010101ull, highs = 0x8080808080808080ull, nls = 0x0a0a0a0a0a0a0a0aull;
+  for (; i + 8 <= in_len; i += 8) {
+    u64 x = load64(in + i) ^ nls;
+    u64 z = (x - ones) & ~x & highs;
+    if (z) return i + (u32)(__builtin_ctzll(z) >> 3);
+  }
+  for (; i < in_len; i++)
+    if (in[i] == NL) return i;
+  return ~0u;
+}
+
+// Parses the complete lines in the window (and, when `last`, the unterminated
+// one at its end) until done (0) or JS is needed (a code; the line is at out_*).
+EXPORT(run) int run(int last) {
+  const u32 n = in_len;
+  while (pos < n) {
+    // The hot path: a callchain line (tab first) seen before, inside a sample,
+    // mostly the line that followed the previous one last time.
+    if (in[pos] == TAB && is_open) {
+      i32 guess = prev_key >= 0 ? next_key[prev_key] : -1;
+      if (guess >= 0) {
+        u32 e = pos + fk.len[guess];
+        if (e < n && in[e] == NL && same_bytes(fk.arena + fk.off[guess], in + pos, fk.len[guess])) {
+          line_no += 1;
+          push_frame(frame_of_key[guess]);
+          prev_key = guess;
+          pos = e + 1;
+          continue;
+        }
+      }
+    }
+    u32 nl = find_nl(pos);
+    if (nl == ~0u) {
+      if (!last) break;
+      nl = n;
+    }
+    u32 start = pos;
+    int r = line(start, nl);
+    if (r == NEW_PREFIX) return r; // pos stays: the line is read again
+    pos = nl < n ? nl + 1 : n;
+    if (r) return r;
+  }
+  return NEED_INPUT;
+}
+
+// ---- answers from JS ----
+
+// The frame line at out_start..out_end is new and JS parsed it into frame `id`: remember it and push it.
+EXPORT(add_frame) void add_frame(i32 id) {
+  u32 n = out_end - out_start;
+  u32 k = keys_add(&fk, in + out_start, n, hash_bytes(in + out_start, n));
+  if (k >= fok_cap) {
+    frame_of_key = regrow(frame_of_key, fok_cap * 4, fok_cap * 8);
+    next_key = regrow(next_key, fok_cap * 4, fok_cap * 8);
+    __builtin_memset(next_key + fok_cap, 0xff, fok_cap * 4);
+    fok_cap *= 2;
+  }
+  frame_of_key[k] = id;
+  push_frame(id);
+  follow((i32)k);
+}
+
+// A frame line at out_start..out_end that JS sent back: pushes it when known (1), else 0.
+EXPORT(known_frame) int known_frame(void) {
+  u32 n = out_end - out_start;
+  i32 k = keys_get(&fk, in + out_start, n, hash_bytes(in + out_start, n));
+  if (k < 0) return 0;
+  push_frame(frame_of_key[k]);
+  follow(k);
+  return 1;
+}
+
+// The prefix at out_start..out_anchor, as JS parsed it (ok 0: not for the fast path).
+EXPORT(add_prefix) void add_prefix(int ok, i32 comm, double pid, double tid) {
+  u32 n = out_anchor - out_start;
+  u32 p = keys_add(&pk, in + out_start, n, hash_bytes(in + out_start, n));
+  if (p >= p_cap) {
+    p_ok = regrow(p_ok, p_cap, p_cap * 2);
+    p_comm = regrow(p_comm, p_cap * 4, p_cap * 8);
+    p_pid = regrow(p_pid, p_cap * 8, p_cap * 16);
+    p_tid = regrow(p_tid, p_cap * 8, p_cap * 16);
+    p_cap *= 2;
+  }
+  p_ok[p] = (u8)ok;
+  p_comm[p] = comm;
+  p_pid[p] = pid;
+  p_tid[p] = tid;
+}
+
+EXPORT(event_seen) void event_seen(void) {
+  want_event = 0;
+}
+
+// ---- reading the results ----
+
+EXPORT(out) u32 out(int which) {
+  switch (which) {
+    case 0: return (u32)(in + out_start); // the line behind the last stop, as addresses
+    case 1: return (u32)(in + out_s);
+    case 2: return (u32)(in + out_end);
+    case 3: return (u32)(in + out_anchor);
+    case 4: return (u32)in;
+    case 5: return nodes;
+    case 6: return (u32)node4;
+    case 7: return ngroups;
+    case 8: return (u32)g_leaf;
+    case 9: return (u32)g_comm;
+    case 10: return (u32)g_pid;
+    case 11: return (u32)g_tid;
+    case 12: return (u32)g_samples;
+    case 13: return (u32)g_period;
+    case 14: return ntl;
+    case 15: return (u32)tl_pid;
+    case 16: return (u32)tl_bucket;
+    case 17: return (u32)tl_count;
+    case 18: return (u32)stack;
+    case 19: return (u32)event_name;
+    case 20: return event_len;
+    case 21: return had_pid | had_time << 1 | had_period << 2 | is_open << 3;
+    case 22: return fk.count;
+    default: return 0;
+  }
+}
+
+EXPORT(num) double num(int which) {
+  switch (which) {
+    case 0: return line_no;
+    case 1: return total_samples;
+    case 2: return total_period;
+    case 3: return garbage_samples;
+    case 4: return garbage_frames;
+    case 5: { double v = warn_no_pid_line; warn_no_pid_line = 0; return v; }
+    case 6: { double v = warn_no_period_line; warn_no_period_line = 0; return v; }
+    default: return 0;
+  }
+}

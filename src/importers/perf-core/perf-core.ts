@@ -1,0 +1,202 @@
+// The JS side of perf-core.c, the perf script parser's hot loop in
+// WebAssembly: loads the module once, gives each parser its own instance,
+// and names its exports. perf-script.ts drives it.
+import { PERF_CORE_WASM } from './perf-core-wasm.ts';
+import type { CpuProfileState } from '../../model/cpu-profile-builder.ts';
+
+/** What run() returns: why the core stopped (see perf-core.c). */
+export const CoreStop = {
+  NeedInput: 0,
+  /** A frame line never seen before, inside a sample: parse it, then addFrame(id) (or warn). */
+  NewFrame: 1,
+  /** A frame line outside any sample. */
+  Outside: 2,
+  /** An event line whose bytes before the time token are new: parse the line, then addPrefix(); the line is read again. */
+  NewPrefix: 3,
+  /** A line indented with spaces that the fast path refused: an event line (right-aligned comm) or a frame line. */
+  SlowSpace: 4,
+  /** An unindented line that the fast path refused (the open sample is already closed). */
+  SlowEvent: 5,
+} as const;
+export type CoreStop = (typeof CoreStop)[keyof typeof CoreStop];
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  init(bucketNs: number, defaultPeriod: number, trim: number, clockSec: number, clockNsec: number, hasClock: number): void;
+  input(n: number): number;
+  commit(n: number): void;
+  run(last: number): CoreStop;
+  flush(): void;
+  open_event(comm: number, pid: number, tid: number, sec: number, nsec: number, period: number): void;
+  push_frame(id: number): void;
+  add_frame(id: number): void;
+  known_frame(): number;
+  add_prefix(ok: number, comm: number, pid: number, tid: number): void;
+  event_seen(): void;
+  out(which: number): number;
+  num(which: number): number;
+}
+
+/** Where out() reads (the indices of perf-core.c's out()). */
+const OUT = { start: 0, s: 1, end: 2, anchor: 3, nodes: 5, node4: 6, groups: 7, gLeaf: 8, gComm: 9, gPid: 10, gTid: 11, gSamples: 12, gPeriod: 13, timeline: 14, tlPid: 15, tlBucket: 16, tlCount: 17, eventName: 19, eventLen: 20, flags: 21 } as const;
+const NUM = { lines: 0, samples: 1, period: 2, garbageSamples: 3, garbageFrames: 4, noPidLine: 5, noPeriodLine: 6 } as const;
+
+let compiled: WebAssembly.Module | null = null;
+
+export interface PerfCoreOptions {
+  bucketNs: number;
+  defaultPeriod: number;
+  /** perf-clock seconds and ns of build-relative 0, or null: the first sample's time. */
+  clock: [number, number] | null;
+  /** Called per sample (frame ids, innermost first) with how many to keep, when trimming unwind garbage while parsing. */
+  keep?: (stack: Int32Array, n: number) => number;
+}
+
+/** The samples as the core counted them, copied out of its memory (the trie and groups in CpuProfileState's layout). */
+export interface CoreCounts extends Pick<CpuProfileState, 'nodes' | 'node4' | 'groups' | 'gLeaf' | 'gComm' | 'gPid' | 'gTid' | 'gSamples' | 'gPeriod' | 'totalSamples' | 'totalPeriod'> {
+  /** (pid, bucket index of the initial width, samples), in order of first appearance. */
+  tlPid: Float64Array;
+  tlBucket: Float64Array;
+  tlCount: Float64Array;
+  garbageSamples: number;
+  garbageFrames: number;
+  hadPid: boolean;
+  hadTime: boolean;
+  hadPeriod: boolean;
+}
+
+/** One parse's core: its own wasm instance and memory. */
+export class PerfCore {
+  private readonly ex: Exports;
+  private u8: Uint8Array;
+
+  constructor(o: PerfCoreOptions) {
+    compiled ??= new WebAssembly.Module(Buffer.from(PERF_CORE_WASM, 'base64'));
+    const keep = o.keep;
+    const env = { keep: keep ? (ptr: number, n: number) => keep(new Int32Array(this.ex.memory.buffer, ptr, n), n) : (_ptr: number, n: number) => n };
+    this.ex = new WebAssembly.Instance(compiled, { env }).exports as unknown as Exports;
+    this.u8 = new Uint8Array(this.ex.memory.buffer);
+    this.ex.init(o.bucketNs, o.defaultPeriod, keep ? 1 : 0, o.clock?.[0] ?? 0, o.clock?.[1] ?? 0, o.clock ? 1 : 0);
+  }
+
+  /** The core's memory as bytes (a new view after the memory grew). */
+  bytes(): Uint8Array {
+    if (this.u8.buffer !== this.ex.memory.buffer) this.u8 = new Uint8Array(this.ex.memory.buffer);
+    return this.u8;
+  }
+
+  /** Appends bytes to the core's input window (after the unparsed end of the last chunk). */
+  write(chunk: Uint8Array): void {
+    const at = this.ex.input(chunk.length);
+    this.bytes().set(chunk, at);
+    this.ex.commit(chunk.length);
+  }
+
+  /** Parses what the window holds; `last`: the final line may lack its newline. */
+  run(last: boolean): CoreStop {
+    return this.ex.run(last ? 1 : 0);
+  }
+
+  /** The line behind the last stop: [start, end) with indentation, s its first non-blank byte, anchor its time token. */
+  get start(): number {
+    return this.ex.out(OUT.start);
+  }
+  get s(): number {
+    return this.ex.out(OUT.s);
+  }
+  get end(): number {
+    return this.ex.out(OUT.end);
+  }
+  get anchor(): number {
+    return this.ex.out(OUT.anchor);
+  }
+
+  get lines(): number {
+    return this.ex.num(NUM.lines);
+  }
+
+  get isOpen(): boolean {
+    return (this.ex.out(OUT.flags) & 8) !== 0;
+  }
+
+  flush(): void {
+    this.ex.flush();
+  }
+
+  /** Opens a sample JS parsed; null fields become the core's NaN. */
+  openEvent(comm: number, pid: number | null, tid: number, sec: number | null, nsec: number, period: number | null): void {
+    this.ex.open_event(comm, pid ?? NaN, tid, sec ?? NaN, nsec, period ?? NaN);
+  }
+
+  pushFrame(id: number): void {
+    this.ex.push_frame(id);
+  }
+
+  /** The new frame line behind the last NewFrame/SlowSpace stop stands for frame `id`. */
+  addFrame(id: number): void {
+    this.ex.add_frame(id);
+  }
+
+  /** Pushes the frame line behind the last stop when it was seen before. */
+  knownFrame(): boolean {
+    return this.ex.known_frame() !== 0;
+  }
+
+  /** The prefix behind the last NewPrefix stop: null when the fast path must leave such lines to JS. */
+  addPrefix(p: { comm: number; pid: number | null; tid: number } | null): void {
+    if (p) this.ex.add_prefix(1, p.comm, p.pid ?? NaN, p.tid);
+    else this.ex.add_prefix(0, 0, NaN, NaN);
+  }
+
+  /** JS named the profile's event itself: the core need not keep one. */
+  eventSeen(): void {
+    this.ex.event_seen();
+  }
+
+  /** The first event name the core read (then cleared), or null. */
+  takeEventName(): string | null {
+    const n = this.ex.out(OUT.eventLen);
+    if (n === 0) return null;
+    const s = Buffer.from(this.bytes().buffer, this.ex.out(OUT.eventName), n).toString('latin1');
+    this.ex.event_seen();
+    return s;
+  }
+
+  /** Lines of the first sample without pid, and without period (then cleared; 0: none yet). */
+  takeWarnings(): [number, number] {
+    return [this.ex.num(NUM.noPidLine), this.ex.num(NUM.noPeriodLine)];
+  }
+
+  /** Copies the counts out (the instance can then be dropped). */
+  counts(): CoreCounts {
+    const ex = this.ex;
+    const mem = ex.memory.buffer;
+    const nodes = ex.out(OUT.nodes);
+    const groups = ex.out(OUT.groups);
+    const tl = ex.out(OUT.timeline);
+    const i32 = (at: number, n: number) => new Int32Array(mem, ex.out(at), n).slice();
+    const f64 = (at: number, n: number) => new Float64Array(mem, ex.out(at), n).slice();
+    const flags = ex.out(OUT.flags);
+    return {
+      nodes,
+      node4: i32(OUT.node4, nodes * 4),
+      groups,
+      gLeaf: i32(OUT.gLeaf, groups),
+      gComm: i32(OUT.gComm, groups),
+      gPid: f64(OUT.gPid, groups),
+      gTid: f64(OUT.gTid, groups),
+      gSamples: f64(OUT.gSamples, groups),
+      gPeriod: f64(OUT.gPeriod, groups),
+      tlPid: f64(OUT.tlPid, tl),
+      tlBucket: f64(OUT.tlBucket, tl),
+      tlCount: f64(OUT.tlCount, tl),
+      totalSamples: ex.num(NUM.samples),
+      totalPeriod: ex.num(NUM.period),
+      garbageSamples: ex.num(NUM.garbageSamples),
+      garbageFrames: ex.num(NUM.garbageFrames),
+      hadPid: (flags & 1) !== 0,
+      hadTime: (flags & 2) !== 0,
+      hadPeriod: (flags & 4) !== 0,
+    };
+  }
+}

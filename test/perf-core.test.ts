@@ -1,0 +1,89 @@
+// The perf parser's WebAssembly core (src/importers/perf-core/): the
+// committed module is what its C source builds to, and the parts of the core
+// that the fixtures barely reach (table and memory growth, lines longer than
+// a read, stops answered after the memory moved) keep every sample.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parsePerfScript } from '../src/importers/perf-script.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const hasClang = spawnSync('clang', ['--version']).status === 0 && spawnSync('wasm-ld', ['--version']).status === 0;
+
+test('the committed perf-core-wasm.ts is what perf-core.c builds to', { skip: hasClang ? false : 'no clang/wasm-ld here (CI installs them)' }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gbp-wasm-test-'));
+  try {
+    const out = path.join(dir, 'perf-core-wasm.ts');
+    execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs'), '--out', out], { stdio: 'pipe' });
+    const committed = readFileSync(path.join(root, 'src/importers/perf-core/perf-core-wasm.ts'), 'utf8');
+    assert.ok(committed === readFileSync(out, 'utf8'), 'src/importers/perf-core/perf-core-wasm.ts is stale: run node scripts/build-wasm.mjs');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** One sample per frame line, each line `tab + line` under the same caller. */
+function text(lines: string[]): string {
+  return lines.map((l, i) => `gop 7/7 ${(1 + i / 1000).toFixed(6)}: 1000 cpu-clock:\n\t${l}\n\t401000 main.main+0x10 (/bin/gop)\n\n`).join('');
+}
+
+test('3000 frame lines that share their first 40 and last 20 bytes stay 3000 frames, read whole or 5 bytes at a time', async () => {
+  const head = 'ffffffff8161c639 '.padEnd(40, 'x');
+  const lines = Array.from({ length: 3000 }, (_, i) => `${head}${i.toString(36)} ([kernel.kallsyms])`);
+  for (const chunkSize of [1 << 20, 5]) {
+    const r = await parsePerfScript(text(lines), { chunkSize });
+    const p = r.profile;
+    assert.deepEqual(r.warnings, []);
+    assert.equal(p.totalSamples, 3000);
+    assert.equal(p.frames.length, 3001);
+    // Each sample's leaf is its own line's frame.
+    const leafNames = p.groups.map((g) => p.frames[p.stackFrame[g.stack]].name);
+    assert.deepEqual(leafNames, lines.map((l) => l.slice(17, l.indexOf(' (['))));
+  }
+});
+
+test('a frame line longer than a read and a million-byte symbol: the input window grows, nothing is cut', async () => {
+  const long = 'main.' + 'a'.repeat(1_000_000);
+  const r = await parsePerfScript(text([`402000 ${long}+0x1 (/bin/gop)`, '403000 main.b+0x2 (/bin/gop)', `402000 ${long}+0x1 (/bin/gop)`]), { chunkSize: 65536 });
+  const p = r.profile;
+  assert.deepEqual(r.warnings, []);
+  assert.equal(p.totalSamples, 3);
+  assert.equal(p.frames.length, 3);
+  assert.equal(p.frames.find((f) => f.addr === '402000')?.name, long);
+  assert.deepEqual(p.groups.map((g) => g.count).sort(), [1, 2]);
+});
+
+test('many threads, repeated stacks deeper than 64 and event prefixes grow every table of the core: counts match a count made here', async () => {
+  // 20k samples: 300 threads × 100 stacks of 1-150 frames drawn from 4000 lines, so (thread, stack) pairs repeat.
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const stacks = Array.from({ length: 100 }, () => Array.from({ length: 1 + rnd(150) }, () => `\t${(0x400000 + rnd(4000) * 16).toString(16)} f+0x1 (/bin/x)`).join('\n'));
+  const parts: string[] = [];
+  const want = new Map<string, number>();
+  for (let i = 0; i < 20000; i++) {
+    const tid = 1000 + rnd(300);
+    const stack = stacks[rnd(stacks.length)];
+    const period = 1 + rnd(100);
+    parts.push(`comm${tid % 7} ${tid >> 1}/${tid} ${i}.000001: ${period} cycles:u:\n${stack}\n\n`);
+    const key = `${tid}|${stack}`;
+    want.set(key, (want.get(key) ?? 0) + period);
+  }
+  const r = await parsePerfScript(parts.join(''), { chunkSize: 4093 });
+  const p = r.profile;
+  assert.equal(p.totalSamples, 20000);
+  assert.equal(p.event, 'cycles:u');
+  const got = new Map<string, number>();
+  for (const g of p.groups) {
+    const lines: string[] = [];
+    for (let n = g.stack; n > 0; n = p.stackParent[n]) lines.push(`\t${p.frames[p.stackFrame[n]].addr} f+0x1 (/bin/x)`);
+    const key = `${g.tid}|${lines.join('\n')}`;
+    got.set(key, (got.get(key) ?? 0) + g.period);
+  }
+  assert.deepEqual(got, want);
+  assert.equal(p.groups.length, want.size); // (comm and pid follow from the tid here)
+  assert.ok(want.size > 5000 && want.size < 20000, `${want.size} distinct (thread, stack) pairs`);
+  assert.equal(p.timeline.size, new Set(parts.map((s) => s.split(' ')[1].split('/')[0])).size);
+});
