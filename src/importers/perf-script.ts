@@ -492,35 +492,34 @@ export class PerfScriptParser {
   }
 
   private answer(core: PerfCore, stop: CoreStop): void {
-    const buf = core.bytes();
     const s = core.s;
     const end = core.end;
     switch (stop) {
       case CoreStop.NewFrame:
-        this.newFrameLine(core, buf, s, end);
+        this.newFrameLine(core, s, end);
         return;
       case CoreStop.Outside:
         this.warn(core.lines, 'frame line outside a sample');
         return;
       case CoreStop.NewPrefix: {
         // The bytes before the time token (comm, pid/tid, cpu), parsed once per distinct prefix.
-        const ev = parseEventLine(latin1(buf, s, end));
+        const ev = parseEventLine(core.text(s, end));
         core.addPrefix(ev && ev.tid !== null && ev.sec !== null ? { comm: this.commId(utf8(ev.comm)), pid: ev.pid, tid: ev.tid } : null);
         return;
       }
       case CoreStop.SlowSpace: {
         // `-F` layouts right-align the comm with spaces: `     my worker 1 29901   632.433994: ...`
-        const ev = parseEventLine(latin1(buf, s, end));
+        const ev = parseEventLine(core.text(s, end));
         if (ev && ev.tid !== null) {
           core.flush();
           this.drain(core);
           this.openEvent(core, ev);
         } else if (!core.isOpen) this.warn(core.lines, 'frame line outside a sample');
-        else if (!core.knownFrame()) this.newFrameLine(core, buf, s, end);
+        else if (!core.knownFrame()) this.newFrameLine(core, s, end);
         return;
       }
       case CoreStop.SlowEvent: {
-        const text = latin1(buf, s, end);
+        const text = core.text(s, end);
         const ev = parseEventLine(text);
         if (!ev || ev.tid === null) this.warn(core.lines, `malformed event line: ${JSON.stringify(utf8(text).slice(0, 120))}`);
         else this.openEvent(core, ev);
@@ -530,8 +529,8 @@ export class PerfScriptParser {
   }
 
   /** A frame line seen for the first time, from its first non-blank byte s: its frame joins the open sample, or a warning. */
-  private newFrameLine(core: PerfCore, buf: Uint8Array, s: number, end: number): void {
-    const id = this.frameId(latin1(buf, s, end), core.lines);
+  private newFrameLine(core: PerfCore, s: number, end: number): void {
+    const id = this.frameId(core.text(s, end), core.lines);
     if (id >= 0) core.addFrame(id);
   }
 
@@ -581,11 +580,6 @@ export class PerfScriptParser {
       core.pushFrame(id);
     }
   }
-}
-
-/** Bytes [s, e) as a latin1 string (how the parser reads text; utf8() fixes what must be UTF-8). */
-function latin1(buf: Uint8Array, s: number, e: number): string {
-  return Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('latin1');
 }
 
 /** true when `head` (the first bytes of a file, decompressed) looks like `perf script` text. */

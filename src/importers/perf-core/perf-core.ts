@@ -68,21 +68,26 @@ export interface CoreCounts extends Pick<CpuProfileState, 'nodes' | 'node4' | 'g
 /** One parse's core: its own wasm instance and memory. */
 export class PerfCore {
   private readonly ex: Exports;
-  private u8: Uint8Array;
+  private u8: Buffer;
 
   constructor(o: PerfCoreOptions) {
     compiled ??= new WebAssembly.Module(Buffer.from(PERF_CORE_WASM, 'base64'));
     const keep = o.keep;
     const env = { keep: keep ? (ptr: number, n: number) => keep(new Int32Array(this.ex.memory.buffer, ptr, n), n) : (_ptr: number, n: number) => n };
     this.ex = new WebAssembly.Instance(compiled, { env }).exports as unknown as Exports;
-    this.u8 = new Uint8Array(this.ex.memory.buffer);
+    this.u8 = Buffer.from(this.ex.memory.buffer);
     this.ex.init(o.bucketNs, o.defaultPeriod, keep ? 1 : 0, o.clock?.[0] ?? 0, o.clock?.[1] ?? 0, o.clock ? 1 : 0);
   }
 
   /** The core's memory as bytes (a new view after the memory grew). */
-  bytes(): Uint8Array {
-    if (this.u8.buffer !== this.ex.memory.buffer) this.u8 = new Uint8Array(this.ex.memory.buffer);
+  bytes(): Buffer {
+    if (this.u8.buffer !== this.ex.memory.buffer) this.u8 = Buffer.from(this.ex.memory.buffer);
     return this.u8;
+  }
+
+  /** Bytes [s, e) of the core's memory as a latin1 string (how the parser reads text). */
+  text(s: number, e: number): string {
+    return this.bytes().toString('latin1', s, e);
   }
 
   /** Appends bytes to the core's input window (after the unparsed end of the last chunk). */
@@ -157,7 +162,8 @@ export class PerfCore {
   takeEventName(): string | null {
     const n = this.ex.out(OUT.eventLen);
     if (n === 0) return null;
-    const s = Buffer.from(this.bytes().buffer, this.ex.out(OUT.eventName), n).toString('latin1');
+    const at = this.ex.out(OUT.eventName);
+    const s = this.text(at, at + n);
     this.ex.event_seen();
     return s;
   }
