@@ -474,7 +474,10 @@ export class PerfScriptParser {
       try {
         stop = core.run(last);
       } catch (e) {
-        if (e instanceof WebAssembly.RuntimeError) throw new GbpError('limit', `${this.o.entry}: the parser ran out of memory (4 GiB) near line ${core.lines}: ${e.message}`, { file: this.o.entry, line: core.lines });
+        // The core traps (`unreachable`) only when its tables would pass wasm32's 4 GiB.
+        if (e instanceof WebAssembly.RuntimeError && /unreachable/.test(e.message)) {
+          throw new GbpError('limit', `${this.o.entry}: the perf parser's tables passed 4 GiB near line ${core.lines}`, { file: this.o.entry, line: core.lines });
+        }
         throw e;
       }
       this.drain(core);
