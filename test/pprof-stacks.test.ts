@@ -77,6 +77,13 @@ async function bothWays(parse: (opts: object) => Promise<unknown>, parseStacks: 
   return { model: canonical(buildCpuPprof(model.profile)), direct: canonical(direct.pprof), samples: direct.samples };
 }
 
+/** The raw stacks of a perf text, as the converter parses them. */
+function stacksOf(text: string): ReturnType<PerfScriptParser['endStacks']> {
+  const p = new PerfScriptParser({});
+  p.push(Buffer.from(text));
+  return p.endStacks();
+}
+
 const FIXTURES = readdirSync(dir).filter((f) => f.endsWith('.txt'));
 
 for (const name of FIXTURES) {
@@ -129,11 +136,7 @@ test('random stacks, resolved and trimmed: both ways agree (cuts inside an expan
       const text = perfText(samples);
       const { model, direct } = await bothWays(
         (o) => parsePerfScript(text, o),
-        async () => {
-          const p = new PerfScriptParser({});
-          p.push(Buffer.from(text));
-          return p.endStacks();
-        },
+        async () => stacksOf(text),
         () => resolveRaw,
         trim,
       );
@@ -141,4 +144,28 @@ test('random stacks, resolved and trimmed: both ways agree (cuts inside an expan
     }),
     { numRuns: 300 },
   );
+});
+
+test('stacks 300 frames deep and 4 MB of encoded samples (the sample writer grows its paths and output): both ways agree', async () => {
+  // 6000 samples over 40 threads, each stack a random walk down a 300-deep chain with side branches.
+  let seed = 11;
+  const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const lines: string[] = [];
+  for (let i = 0; i < 6000; i++) {
+    const tid = 500 + rnd(40);
+    const depth = 200 + rnd(100);
+    const frames = Array.from({ length: depth }, (_, d) => `\t${(0x400000 + d * 64 + (d % 7 === 0 ? rnd(3) : 0) * 16).toString(16)} f${d}+0x1 (/bin/deep)`);
+    lines.push(`deep ${tid}/${tid} ${i}.000001: ${1 + rnd(9)} cpu-clock:\n${frames.reverse().join('\n')}\n`);
+  }
+  const text = lines.join('\n');
+  for (const trim of [false, true]) {
+    const { model, direct, samples } = await bothWays(
+      (o) => parsePerfScript(text, o),
+      async () => stacksOf(text),
+      () => null,
+      trim,
+    );
+    assert.ok(samples > 5000, `${samples} samples`);
+    assert.deepEqual(direct, model, `trim=${trim}`);
+  }
 });

@@ -202,6 +202,8 @@ export class PprofBuilder {
   private readonly labelNum = new Nums();
   private readonly labelUnit = new Ints();
   private samples = 0;
+  // Sample messages a caller encoded itself (see addEncodedSamples), written after the others.
+  private readonly encoded: Uint8Array[] = [];
   private emptySet = -1;
   private setCache: [Buffer, Int32Array] | null = null;
 
@@ -325,6 +327,22 @@ export class PprofBuilder {
     this.samples++;
   }
 
+  /**
+   * Adds `n` samples already encoded as Profile.sample fields (tag, length,
+   * Sample message each), with location ids and label sets of this builder
+   * (see encodedLabelSets): for callers that encode millions of stack
+   * entries in one pass (pprof-samples.c).
+   */
+  addEncodedSamples(bytes: Uint8Array, n: number): void {
+    this.encoded.push(bytes);
+    this.samples += n;
+  }
+
+  /** Each label set's encoded Label messages: the bytes, and set j's range [at[j], at[j+1]). Add no label set after encoding with these. */
+  encodedLabelSets(): [Buffer, Int32Array] {
+    return this.labelSetBytes();
+  }
+
   private noLabels(): number {
     if (this.emptySet < 0) this.emptySet = this.labelSet({}).labelSet;
     return this.emptySet;
@@ -407,9 +425,18 @@ export class PprofBuilder {
    */
   private *write(w: ProtoWriter): Generator<void> {
     for (const [type, unit] of this.sampleTypes) writeValueType(w, 1, type, unit);
-    for (let i = 0; i < this.samples; i += SAMPLE_BATCH) {
-      this.writeSamples(w, i, Math.min(this.samples, i + SAMPLE_BATCH));
+    const stored = this.sampleSet.n;
+    for (let i = 0; i < stored; i += SAMPLE_BATCH) {
+      this.writeSamples(w, i, Math.min(stored, i + SAMPLE_BATCH));
       yield;
+    }
+    for (const block of this.encoded) {
+      for (let at = 0; at < block.length; at += CHUNK) {
+        const end = Math.min(block.length, at + CHUNK);
+        w.ensure(end - at);
+        w.bytes(block, at, end);
+        yield;
+      }
     }
     for (let i = 0; i < this.mappingRows.length; i++) {
       const m = this.mappingRows[i];

@@ -9,6 +9,7 @@ import type { CpuProfileState, FrameExpansion } from '../model/cpu-profile-build
 import { UNMAPPED, UnwindGarbageTrimmer, frameGarbageFlags } from '../importers/unwind-garbage.ts';
 import { CpuPprofParts, cpuProfileNotes, grown } from './pprof-cpu.ts';
 import type { PprofBuilder, PprofLabelSet } from './pprof-builder.ts';
+import { encodeStackSamples } from './pprof-samples/pprof-samples.ts';
 
 /** What buildCpuPprofFromStacks made: the profile, its sample count, and the unwind garbage it dropped. */
 export interface StacksPprof {
@@ -101,49 +102,30 @@ export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: 
     }
   }
 
-  // The other stacks are written thread by thread: a thread's stacks mostly
-  // share their outer frames, so each walk up the trie stops where it meets
-  // the previous stack's path (root first in pathNode/pathLoc).
-  const order = groupsByThread(s);
-  let pathNode = new Int32Array(256);
-  let pathLoc = new Int32Array(256);
-  let plen = 0;
-  const posOf = new Int32Array(s.nodes); // where a node sits in pathNode, if it still does
-  let fresh = new Int32Array(256);
-  const values = [0, 0];
-  let written = 0;
-  for (const g of order) {
+  // The other stacks are encoded by pprof-samples.c, thread by thread (a
+  // thread's stacks mostly share their outer frames, so each walk up the
+  // trie stops where it meets the previous stack's path). It needs the
+  // location of every raw frame those stacks pass through and each group's
+  // label set, made here first.
+  const setOf = new Int32Array(s.groups).fill(-1);
+  const onPath = new Uint8Array(s.nodes);
+  for (let g = 0; g < s.groups; g++) {
     if (trimmed[g]) continue;
-    let k = 0;
-    let n = s.gLeaf[g];
-    for (; n > 0; n = nf[(n << 2) + 1]) {
-      const p = posOf[n];
-      if (p < plen && pathNode[p] === n) break;
-      if (k === fresh.length) fresh = grown(fresh, k + 1);
-      fresh[k++] = n;
-    }
-    let at = n > 0 ? posOf[n] + 1 : 0;
-    if (at + k > pathNode.length) {
-      pathNode = grown(pathNode, at + k);
-      pathLoc = grown(pathLoc, at + k);
-      locs = grown(locs, at + k);
-    }
-    for (let i = k - 1; i >= 0; i--, at++) {
-      const m = fresh[i];
-      const rf = nf[m << 2];
-      pathNode[at] = m;
-      posOf[m] = at;
-      pathLoc[at] = locOfRaw[rf] || location(rf, es[rf + 1] - es[rf]);
-    }
-    plen = at;
-    for (let i = 0; i < plen; i++) locs[i] = pathLoc[plen - 1 - i];
-    const labels = parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]);
-    if (merged.count > 0 && merged.addIfPresent(locs, plen, labels, s.gSamples[g], s.gPeriod[g])) continue;
-    values[0] = s.gSamples[g];
-    values[1] = s.gPeriod[g];
-    parts.b.sample(locs.subarray(0, plen), values, labels);
-    written++;
+    setOf[g] = parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]).labelSet;
+    for (let n = s.gLeaf[g]; n > 0 && !onPath[n]; n = nf[(n << 2) + 1]) onPath[n] = 1;
   }
+  for (let n = 1; n < s.nodes; n++) {
+    if (onPath[n]) {
+      const rf = nf[n << 2];
+      if (!locOfRaw[rf]) location(rf, es[rf + 1] - es[rf]);
+    }
+  }
+  const [setBytes, setAt] = parts.b.encodedLabelSets();
+  const input = { node4: nf, nodes: s.nodes, locOfRaw, order: groupsByThread(s), leaf: s.gLeaf, setOf, count: s.gSamples, period: s.gPeriod, setBytes, setAt, trimHashes: merged.hashes() };
+  // A stack that trimming made equal to this one (same thread, same locations) takes its values.
+  const encoded = encodeStackSamples(input, (g, locs, n) => merged.addIfPresent(locs, n, setOf[g], s.gSamples[g], s.gPeriod[g]));
+  parts.b.addEncodedSamples(encoded.bytes, encoded.samples);
+  const written = encoded.samples;
   merged.writeTo(parts.b);
   const unwindGarbage = trim ? { samples: garbageSamples, frames: garbageFrames } : null;
   for (const note of cpuProfileNotes({ unwindGarbage: unwindGarbage ?? undefined, binaries })) parts.b.comment(note);
@@ -183,9 +165,9 @@ class MergedSamples {
   private values = new Float64Array(2048);
   private table = new Int32Array(1 << 12).fill(-1);
 
-  /** Adds the values to an equal sample already here and returns true; false when there is none. */
-  addIfPresent(locs: Int32Array, n: number, labels: PprofLabelSet, count: number, period: number): boolean {
-    const id = this.find(locs, n, labels.labelSet, sampleHash(locs, n, labels.labelSet));
+  /** Adds the values to an equal sample (label set `set`) already here and returns true; false when there is none. */
+  addIfPresent(locs: Int32Array, n: number, set: number, count: number, period: number): boolean {
+    const id = this.find(locs, n, set, sampleHash(locs, n, set));
     if (id < 0) return false;
     this.values[2 * id] += count;
     this.values[2 * id + 1] += period;
@@ -227,6 +209,11 @@ class MergedSamples {
     if (this.count * 2 > this.table.length) this.rehash();
   }
 
+  /** The hash (sampleHash) of every sample here. */
+  hashes(): Uint32Array {
+    return new Uint32Array(this.hash.buffer, 0, this.count);
+  }
+
   writeTo(b: PprofBuilder): void {
     const values = [0, 0];
     for (let id = 0; id < this.count; id++) {
@@ -263,6 +250,7 @@ class MergedSamples {
   }
 }
 
+/** Hash of a sample's label set and locations (pprof-samples.c computes it bit for bit). */
 function sampleHash(locs: Int32Array, n: number, set: number): number {
   let h = Math.imul(set ^ 0x9e3779b9, 0x85ebca6b) ^ n;
   for (let i = 0; i < n; i++) h = Math.imul(h ^ locs[i], 0x01000193);

@@ -9,17 +9,10 @@
 // returns to JS with a code, and JS answers through the exports below. So the
 // two hold one parser between them, and its rules are written once.
 //
-// No libc: memory comes from a bump allocator that grows the wasm memory;
-// tables double and their old copies are not reused, so memory stays within
-// about twice what the distinct frames, stacks and groups need.
+// Memory: src/wasm/bump.h (about twice what the distinct frames, stacks and
+// groups need).
 
-typedef unsigned char u8;
-typedef unsigned int u32;
-typedef int i32;
-typedef unsigned long long u64;
-
-#define EXPORT(n) __attribute__((export_name(#n)))
-#define IMPORT(n) __attribute__((import_module("env"), import_name(#n)))
+#include "../../wasm/bump.h"
 
 // UnwindGarbageTrimmer.keep(stack, n), called per sample when trimming while parsing.
 IMPORT(keep) i32 js_keep(i32 *stack, i32 n);
@@ -28,31 +21,6 @@ enum { NEED_INPUT = 0, NEW_FRAME = 1, OUTSIDE = 2, NEW_PREFIX = 3, SLOW_SPACE = 
 enum { TAB = 9, NL = 10, CR = 13, SPACE = 32, HASH = 35 };
 
 // ---- memory ----
-
-extern u8 __heap_base;
-static u32 brk;
-
-static void *alloc(u32 n) {
-  if (!brk) brk = (u32)&__heap_base;
-  u32 p = (brk + 15) & ~15u;
-  u32 end = p + n;
-  if (end < p) __builtin_trap();
-  u32 pages = (u32)__builtin_wasm_memory_size(0);
-  if (end > pages << 16 || pages >= 65536) {
-    u32 need = ((end - 1) >> 16) + 1 - pages;
-    u32 more = pages > need ? pages : need; // at least double, so growth is rare
-    if (pages + more > 65536) more = need;
-    if (__builtin_wasm_memory_grow(0, more) == (__SIZE_TYPE__)-1) __builtin_trap();
-  }
-  brk = end;
-  return (void *)p;
-}
-
-static void *regrow(void *old, u32 old_bytes, u32 new_bytes) {
-  void *p = alloc(new_bytes);
-  if (old_bytes) __builtin_memcpy(p, old, old_bytes);
-  return p;
-}
 
 static i32 *filled(u32 n, i32 v) {
   i32 *a = alloc(n * 4);

@@ -1,11 +1,12 @@
-// The perf parser's WebAssembly core (src/importers/perf-core/): the
-// committed module is what its C source builds to, and the parts of the core
-// that the fixtures barely reach (table and memory growth, lines longer than
-// a read, stops answered after the memory moved) keep every sample.
+// The WebAssembly cores: each committed module is what its C source builds
+// to; and the parts of the perf parser's core (src/importers/perf-core/) that
+// the fixtures barely reach (table and memory growth, lines longer than a
+// read, stops answered after the memory moved) keep every sample. The pprof
+// sample writer's core is held to the model's way in pprof-stacks.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parsePerfScript } from '../src/importers/perf-script.ts';
@@ -13,13 +14,16 @@ import { parsePerfScript } from '../src/importers/perf-script.ts';
 const root = path.resolve(import.meta.dirname, '..');
 const hasClang = spawnSync('clang', ['--version']).status === 0 && spawnSync('wasm-ld', ['--version']).status === 0;
 
-test('the committed perf-core-wasm.ts is what perf-core.c builds to', { skip: hasClang ? false : 'no clang/wasm-ld here (CI installs them)' }, () => {
+test('every committed *-wasm.ts is what its C source builds to', { skip: hasClang ? false : 'no clang/wasm-ld here (CI installs them)' }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'gbp-wasm-test-'));
   try {
-    const out = path.join(dir, 'perf-core-wasm.ts');
-    execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs'), '--out', out], { stdio: 'pipe' });
-    const committed = readFileSync(path.join(root, 'src/importers/perf-core/perf-core-wasm.ts'), 'utf8');
-    assert.ok(committed === readFileSync(out, 'utf8'), 'src/importers/perf-core/perf-core-wasm.ts is stale: run node scripts/build-wasm.mjs');
+    execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs'), '--out', dir], { stdio: 'pipe' });
+    const built = readdirSync(dir);
+    assert.deepEqual(built.sort(), ['perf-core-wasm.ts', 'pprof-samples-wasm.ts']);
+    for (const [f, at] of [['perf-core-wasm.ts', 'src/importers/perf-core/'], ['pprof-samples-wasm.ts', 'src/exporters/pprof-samples/']]) {
+      const committed = readFileSync(path.join(root, at, f), 'utf8');
+      assert.ok(committed === readFileSync(path.join(dir, f), 'utf8'), `${at}${f} is stale: run node scripts/build-wasm.mjs`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
