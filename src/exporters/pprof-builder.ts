@@ -393,22 +393,29 @@ export class PprofBuilder {
    * The gzip'd protobuf, as `go tool pprof` reads it, at gzip's fastest level
    * (as Go's runtime/pprof writes profiles). The protobuf is written a batch
    * of samples at a time and handed to gzip, which compresses on the thread
-   * pool while the next batch is encoded; at most a few chunks of it exist at once.
+   * pool while the next batch is encoded; at most a few chunks of it exist at
+   * once, besides the samples the caller encoded (already whole in memory).
    */
   async encodeGzip(): Promise<Buffer> {
-    // writableHighWaterMark (a stream option zlib passes on, missing from its type): encoding runs up to 4 chunks ahead of gzip.
-    const gz = createGzip({ level: zc.Z_BEST_SPEED, chunkSize: 1 << 16, writableHighWaterMark: 4 * CHUNK } as ZlibOptions);
+    // Samples encoded by the caller (addEncodedSamples) go to gzip first and
+    // whole: one job on the thread pool compresses them while the rest is
+    // encoded here (protobuf fields may come in any order). The stream's
+    // backlog may hold them and up to 4 chunks more before encoding waits.
+    const encoded = this.encoded.reduce((n, b) => n + b.length, 0);
+    const opts = { level: zc.Z_BEST_SPEED, chunkSize: encoded > 1 << 20 ? 1 << 22 : 1 << 16, writableHighWaterMark: 4 * CHUNK + encoded };
+    const gz = createGzip(opts as ZlibOptions); // writableHighWaterMark: a stream option zlib passes on, missing from its type
     const out: Buffer[] = [];
     gz.on('data', (d: Buffer) => out.push(d));
     const done = new Promise<void>((ok, fail) => {
       gz.on('end', ok);
       gz.on('error', fail);
     });
+    for (const block of this.encoded) gz.write(block);
     let full = false;
     const w = new ProtoWriter(CHUNK, (c) => {
       if (!gz.write(c)) full = true;
     });
-    for (const _ of this.write(w)) {
+    for (const _ of this.write(w, false)) {
       if (full) {
         await new Promise((ok) => gz.once('drain', ok));
         full = false;
@@ -421,16 +428,17 @@ export class PprofBuilder {
 
   /**
    * Writes the profile.proto message (fields in pprof-format's order) into
-   * `w`, pausing (yielding) after each batch of samples.
+   * `w`, pausing (yielding) after each batch of samples; the caller's encoded
+   * samples too unless `withEncoded` is false (encodeGzip sends them itself).
    */
-  private *write(w: ProtoWriter): Generator<void> {
+  private *write(w: ProtoWriter, withEncoded = true): Generator<void> {
     for (const [type, unit] of this.sampleTypes) writeValueType(w, 1, type, unit);
     const stored = this.sampleSet.n;
     for (let i = 0; i < stored; i += SAMPLE_BATCH) {
       this.writeSamples(w, i, Math.min(stored, i + SAMPLE_BATCH));
       yield;
     }
-    for (const block of this.encoded) {
+    for (const block of withEncoded ? this.encoded : []) {
       for (let at = 0; at < block.length; at += CHUNK) {
         const end = Math.min(block.length, at + CHUNK);
         w.ensure(end - at);
