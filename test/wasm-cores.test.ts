@@ -9,7 +9,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parsePerfScript } from '../src/importers/perf-script.ts';
+import fc from 'fast-check';
+import { parseFrame, parsePerfScript } from '../src/importers/perf-script.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const hasClang = spawnSync('clang', ['--version']).status === 0 && spawnSync('wasm-ld', ['--version']).status === 0;
@@ -90,4 +91,52 @@ test('many threads, repeated stacks deeper than 64 and event prefixes grow every
   assert.equal(p.groups.length, want.size); // (comm and pid follow from the tid here)
   assert.ok(want.size > 5000 && want.size < 20000, `${want.size} distinct (thread, stack) pairs`);
   assert.equal(p.timeline.size, new Set(parts.map((s) => s.split(' ')[1].split('/')[0])).size);
+});
+
+test('new frame lines are split in the core exactly as parseFrame splits them (random lines of spaces, brackets, offsets and non-ASCII)', async () => {
+  const piece = fc.constantFrom('4142c9', 'ffffffff8161c639', ' ', '  ', '\t', '\u00a0', '\v', '(', ')', ' (', '+0x', '+0x1c', '1f', 'g', 'runtime.f', 'type:.eq.struct { a int }', '[unknown]', '/tmp/a (b)/gop', '[kernel.kallsyms]', 'é', '日本', '+', 'x');
+  const noise = fc.array(piece, { minLength: 1, maxLength: 8 }).map((p) => p.join(''));
+  // Mostly perf's shape, `addr symbol[+0xoff] (dso)`, each part drawn from tricky values.
+  const shaped = fc
+    .tuple(
+      fc.constantFrom('4142c9', 'ffffffff8161c639', '0', 'x1'),
+      fc.constantFrom(' ', '  ', '\t', ''),
+      fc.constantFrom('runtime.f', 'a b', '[unknown]', '', 'f(int)', 'type:.eq.struct { a int }', 'é', '+0x', 'g+0x1c'),
+      fc.constantFrom('', '+0x1c', '+0x', '+0xg', '+0x1c+0x2'),
+      fc.constantFrom('', ' (/bin/gop)', ' (/tmp/a (b)/gop)', ' ([kernel.kallsyms])', ' (x', '(/bin/gop)', ' ()', ' (/a) (b)', ')', ' (a(b)', ' (日本)'),
+      fc.constantFrom('', ' ', '\u00a0', '\v'),
+    )
+    .map((p) => p.join(''));
+  const line = fc.oneof(shaped, shaped, noise);
+  await fc.assert(
+    fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 40 }), async (lines) => {
+      const text = lines.map((l, i) => `c 1/1 ${i + 1}.000001: 1 cpu-clock:\n\t${l}\n`).join('\n');
+      const r = await parsePerfScript(text);
+      const p = r.profile;
+      const leafOf = new Map(p.groups.map((g) => [g.stack, g]));
+      assert.equal(p.totalSamples, lines.length);
+      // Expected: what parseFrame makes of each line's text (from its first non-blank byte, read as latin1 like the parser).
+      const malformed: number[] = [];
+      const want: string[] = [];
+      lines.forEach((l, i) => {
+        const latin1 = Buffer.from(l, 'utf8').toString('latin1');
+        const from = latin1.search(/[^ \t]/);
+        const raw = from < 0 ? null : parseFrame(latin1.slice(from));
+        if (!raw) {
+          if (from >= 0) malformed.push(3 * i + 2);
+          return;
+        }
+        const dec = (s: string) => Buffer.from(s, 'latin1').toString('utf8');
+        const named = raw.symbol !== '' && raw.symbol !== '[unknown]';
+        want.push(JSON.stringify({ name: named ? dec(raw.symbol) : '[unknown]', dso: dec(raw.dso), addr: raw.addr, named }));
+      });
+      const got = [...leafOf.keys()].filter((n) => n > 0).map((n) => JSON.stringify(p.frames[p.stackFrame[n]]));
+      assert.deepEqual(new Set(got), new Set(want));
+      assert.deepEqual(
+        r.warnings.filter((w) => w.message.startsWith('malformed frame line')).map((w) => w.line),
+        malformed,
+      );
+    }),
+    { numRuns: 300 },
+  );
 });

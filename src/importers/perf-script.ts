@@ -353,6 +353,8 @@ export class PerfScriptParser {
   private core: PerfCore | null;
   private builderEvent: string | null = null;
   private readonly dsos = new Map<string, string>();
+  // DSO strings by the core's DSO ids.
+  private readonly dsoOfId: string[] = [];
   private readonly commIds = new Map<string, number>();
   private readonly comms: string[] = [];
   // Frames printed on event lines (layouts without callchains), by text.
@@ -533,8 +535,16 @@ export class PerfScriptParser {
 
   /** A frame line seen for the first time, from its first non-blank byte s: its frame joins the open sample, or a warning. */
   private newFrameLine(core: PerfCore, s: number, end: number): void {
-    const id = this.frameId(core.text(s, end), core.lines);
-    if (id >= 0) core.addFrame(id);
+    const f = core.splitFrame();
+    if (!f) {
+      this.warn(core.lines, `malformed frame line: ${JSON.stringify(utf8(core.text(s, end)).slice(0, 120))}`);
+      return;
+    }
+    // One string per DSO, shared by all its frames; the address and symbol are fresh strings (not slices of a line).
+    let dso = this.dsoOfId[f.dso];
+    if (dso === undefined) this.dsoOfId[f.dso] = dso = utf8(core.dsoText(f.dso));
+    const symbol = f.nonAscii ? utf8(f.symbol) : f.symbol;
+    core.addFrame(this.b.frame(defaultFrame({ addr: f.addr, symbol, offset: '', dso })));
   }
 
   private commId(comm: string): number {

@@ -143,6 +143,9 @@ static i32 *next_key;            // the frame line that followed each one last t
 static u32 fok_cap;              // room in frame_of_key and next_key
 static i32 prev_key = -1;        // the open sample's previous frame line (-1 at its start)
 
+static Keys dk;                  // DSO paths of frame lines, so JS makes each string once
+static u32 f_addr0, f_addr1, f_sym0, f_sym1, f_dso, f_nonascii; // the last split_frame()
+
 static Keys pk;                  // event lines' bytes before their time token
 static u8 *p_ok;                 // 1 when the fast path may use the prefix
 static i32 *p_comm;
@@ -214,6 +217,7 @@ EXPORT(init) void init(double bucket, double period, int trim_garbage, double cl
   frame_of_key = alloc(fok_cap * 4);
   next_key = filled(fok_cap, -1);
   keys_init(&pk);
+  keys_init(&dk);
   p_cap = pk.kcap;
   p_ok = alloc(p_cap);
   p_comm = alloc(p_cap * 4);
@@ -793,6 +797,90 @@ EXPORT(add_prefix) void add_prefix(int ok, i32 comm, double pid, double tid) {
   p_tid[p] = tid;
 }
 
+// ---- frame lines ----
+// parseFrame's rules (perf-script.ts), on the bytes of a new frame line, so
+// JS makes only the strings it keeps; test/wasm-cores.test.ts holds the two equal.
+
+static int is_hex_range(u32 a, u32 b) {
+  if (a >= b) return 0;
+  for (u32 k = a; k < b; k++) {
+    u8 c = in[k] | 0x20;
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return 0;
+  }
+  return 1;
+}
+
+// JS's String.prototype.trim() whitespace among latin1 characters.
+static int js_space(u8 c) {
+  return (c >= 9 && c <= 13) || c == ' ' || c == 0xa0;
+}
+
+static i32 last_space_paren(u32 r0, u32 r1) {
+  for (u32 i = r1 - 1; i > r0; i--)
+    if (in[i - 1] == ' ' && in[i] == '(') return (i32)(i - 1);
+  return -1;
+}
+
+// dsoOpen: the ` (` that balances the final `)`, else the last ` (`.
+static i32 dso_open(u32 r0, u32 r1) {
+  i32 d = 0;
+  for (u32 i = r1 - 1; i > r0; i--) {
+    u8 c = in[i];
+    if (c == ')') d++;
+    else if (c == '(' && --d == 0) return in[i - 1] == ' ' ? (i32)(i - 1) : last_space_paren(r0, r1);
+  }
+  return r1 > r0 ? last_space_paren(r0, r1) : -1;
+}
+
+// Splits the frame text out_s..out_end (from its first non-blank byte): 0 when
+// its address is not hex (malformed), else 1 with the address, symbol (offset
+// cut) and DSO id in f_*.
+EXPORT(split_frame) int split_frame(void) {
+  u32 s = out_s, e = out_end, sp = s;
+  while (sp < e && in[sp] != ' ') sp++;
+  if (!is_hex_range(s, sp)) return 0;
+  u32 r0 = sp < e ? sp + 1 : e, r1 = e;
+  while (r0 < r1 && js_space(in[r0])) r0++;
+  while (r1 > r0 && js_space(in[r1 - 1])) r1--;
+  u32 d0 = 0, d1 = 0;
+  if (r1 > r0 && in[r1 - 1] == ')') {
+    i32 open = dso_open(r0, r1);
+    if (open >= 0) {
+      d0 = (u32)open + 2;
+      d1 = r1 - 1;
+      r1 = (u32)open;
+    } else if (in[r0] == '(') {
+      d0 = r0 + 1; // `-F ip,dso`: no symbol at all
+      d1 = r1 - 1;
+      r1 = r0;
+    }
+    if (d0 > d1) d0 = d1;
+  }
+  for (u32 i = r1; i >= r0 + 4; i--) {
+    u32 plus = i - 3; // the last `+0x`, not at the start, with hex after it
+    if (in[plus] == '+' && in[plus + 1] == '0' && in[plus + 2] == 'x') {
+      if (is_hex_range(plus + 3, r1)) r1 = plus;
+      break;
+    }
+  }
+  f_addr0 = s;
+  f_addr1 = sp;
+  f_sym0 = r0;
+  f_sym1 = r1;
+  f_nonascii = 0;
+  for (u32 k = r0; k < r1; k++) f_nonascii |= in[k] >> 7;
+  i32 id = keys_get(&dk, in + d0, d1 - d0, hash_bytes(in + d0, d1 - d0));
+  if (id < 0) id = (i32)keys_add(&dk, in + d0, d1 - d0, hash_bytes(in + d0, d1 - d0));
+  f_dso = (u32)id;
+  return 1;
+}
+
+// Bytes of DSO `id` (after split_frame named it).
+EXPORT(dso_bytes) u8 *dso_bytes(u32 id) {
+  f_addr1 = dk.len[id];
+  return dk.arena + dk.off[id];
+}
+
 EXPORT(event_seen) void event_seen(void) {
   want_event = 0;
 }
@@ -824,6 +912,13 @@ EXPORT(out) u32 out(int which) {
     case 20: return event_len;
     case 21: return had_pid | had_time << 1 | had_period << 2 | is_open << 3;
     case 22: return fk.count;
+    case 23: return (u32)(in + f_addr0); // a split frame: address, symbol, DSO id, non-ASCII symbol
+    case 24: return (u32)(in + f_addr1);
+    case 25: return (u32)(in + f_sym0);
+    case 26: return (u32)(in + f_sym1);
+    case 27: return f_dso;
+    case 28: return f_nonascii;
+    case 29: return f_addr1;             // after dso_bytes: the DSO's length
     default: return 0;
   }
 }

@@ -33,12 +33,18 @@ interface Exports {
   known_frame(): number;
   add_prefix(ok: number, comm: number, pid: number, tid: number): void;
   event_seen(): void;
+  split_frame(): number;
+  dso_bytes(id: number): number;
   out(which: number): number;
   num(which: number): number;
 }
 
 /** Where out() reads (the indices of perf-core.c's out()). */
-const OUT = { start: 0, s: 1, end: 2, anchor: 3, nodes: 5, node4: 6, groups: 7, gLeaf: 8, gComm: 9, gPid: 10, gTid: 11, gSamples: 12, gPeriod: 13, timeline: 14, tlPid: 15, tlBucket: 16, tlCount: 17, eventName: 19, eventLen: 20, flags: 21 } as const;
+const OUT = {
+  ...{ start: 0, s: 1, end: 2, anchor: 3, nodes: 5, node4: 6, groups: 7, gLeaf: 8, gComm: 9, gPid: 10, gTid: 11, gSamples: 12, gPeriod: 13 },
+  ...{ timeline: 14, tlPid: 15, tlBucket: 16, tlCount: 17, eventName: 19, eventLen: 20, flags: 21 },
+  ...{ addr0: 23, addr1: 24, sym0: 25, sym1: 26, dso: 27, nonAscii: 28, dsoLength: 29 },
+} as const;
 const NUM = { lines: 0, samples: 1, period: 2, garbageSamples: 3, garbageFrames: 4, noPidLine: 5, noPeriodLine: 6 } as const;
 
 let compiled: WebAssembly.Module | null = null;
@@ -151,6 +157,24 @@ export class PerfCore {
   addPrefix(p: { comm: number; pid: number | null; tid: number } | null): void {
     if (p) this.ex.add_prefix(1, p.comm, p.pid ?? NaN, p.tid);
     else this.ex.add_prefix(0, 0, NaN, NaN);
+  }
+
+  /**
+   * The frame line behind the last stop, split as parseFrame splits it
+   * (perf-core.c's split_frame): its address and symbol (offset cut) as
+   * latin1 strings, symbol still to be read as UTF-8 when `nonAscii`, and
+   * its DSO as an id (the same bytes, the same id); null when malformed.
+   */
+  splitFrame(): { addr: string; symbol: string; nonAscii: boolean; dso: number } | null {
+    const ex = this.ex;
+    if (!ex.split_frame()) return null;
+    return { addr: this.text(ex.out(OUT.addr0), ex.out(OUT.addr1)), symbol: this.text(ex.out(OUT.sym0), ex.out(OUT.sym1)), nonAscii: ex.out(OUT.nonAscii) !== 0, dso: ex.out(OUT.dso) };
+  }
+
+  /** The bytes of DSO `id` as a latin1 string. */
+  dsoText(id: number): string {
+    const at = this.ex.dso_bytes(id);
+    return this.text(at, at + this.ex.out(OUT.dsoLength));
   }
 
   /** JS named the profile's event itself: the core need not keep one. */
