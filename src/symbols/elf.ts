@@ -219,6 +219,11 @@ class LazyNameSymbol implements ElfSymbol {
   }
 }
 
+/** A little-endian u64 as a number (exact below 2^53, as addresses and sizes are), without a BigInt per read. */
+function u64At(b: Buffer, o: number): number {
+  return b.readUInt32LE(o) + b.readUInt32LE(o + 4) * 2 ** 32;
+}
+
 function functionSymbols(sections: ElfSection[], data: (s: ElfSection) => Buffer): ElfSymbol[] {
   const tab = sections.find((s) => s.type === SHT_SYMTAB) ?? sections.find((s) => s.type === SHT_DYNSYM);
   if (!tab || tab.link >= sections.length) return [];
@@ -231,9 +236,9 @@ function functionSymbols(sections: ElfSection[], data: (s: ElfSection) => Buffer
     if (kind !== STT_FUNC && kind !== STT_GNU_IFUNC) continue;
     const shndx = syms.readUInt16LE(o + 6);
     if (shndx === 0) continue; // undefined (imported) symbol
-    const addr = Number(syms.readBigUInt64LE(o + 8));
+    const addr = u64At(syms, o + 8);
     if (addr === 0) continue;
-    out.push(new LazyNameSymbol(strs, syms.readUInt32LE(o), addr, Number(syms.readBigUInt64LE(o + 16))));
+    out.push(new LazyNameSymbol(strs, syms.readUInt32LE(o), addr, u64At(syms, o + 16)));
   }
   out.sort((a, b) => a.addr - b.addr || b.size - a.size);
   // Aliases share an address: keep the first (largest) one.
