@@ -140,3 +140,23 @@ test('new frame lines are split in the core exactly as parseFrame splits them (r
     { numRuns: 300 },
   );
 });
+
+test('frame lines whose bytes differ only in what is not UTF-8 are one frame, as their decoded names are one (U+FFFD)', async () => {
+  const sample = (frame: Buffer, t: number) => Buffer.concat([Buffer.from(`c 1/1 ${t}.000001: 1 cpu-clock:\n\t`), frame, Buffer.from('\n\n')]);
+  const text = Buffer.concat([
+    sample(Buffer.from([...Buffer.from('4142c9 f'), 0xff, ...Buffer.from(' (/x)')]), 1),
+    sample(Buffer.from([...Buffer.from('4142c9 f'), 0xfe, ...Buffer.from(' (/x)')]), 2),
+    sample(Buffer.from([...Buffer.from('4142c9 g (/x'), 0xff, 0x29]), 3),
+    sample(Buffer.from([...Buffer.from('4142c9 g (/x'), 0xfe, 0x29]), 4),
+  ]);
+  const p = (await parsePerfScript(text)).profile;
+  assert.deepEqual(
+    p.frames.map((f) => [f.name, f.dso]),
+    [
+      ['f\ufffd', '/x'],
+      ['g', '/x\ufffd'],
+    ],
+  );
+  assert.equal(p.groups.length, 2);
+  assert.deepEqual(p.groups.map((g) => g.count), [2, 2]);
+});

@@ -323,11 +323,6 @@ function defaultFrame(r: RawFrame): Frame {
   return { name: named ? r.symbol : `[unknown]`, dso: r.dso, addr: r.addr, named };
 }
 
-/** A copy of `s` that holds no reference to a longer string it was sliced from. */
-function flat(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'); // V8 copies slices shorter than 13 characters already
-}
-
 /** Latin1 (how the bytes were read) back to UTF-8, only when there are non-ASCII bytes. */
 function utf8(s: string): string {
   for (let i = 0; i < s.length; i++) {
@@ -352,13 +347,13 @@ export class PerfScriptParser {
   private readonly b: CpuProfileBuilder;
   private core: PerfCore | null;
   private builderEvent: string | null = null;
-  private readonly dsos = new Map<string, string>();
-  // DSO strings by the core's DSO ids.
+  // DSO strings by the core's DSO ids; model frame ids by the core's frame ids.
   private readonly dsoOfId: string[] = [];
+  private readonly dsoNonAscii: number[] = [];
+  private readonly frameOfFid: number[] = [];
+  private readonly nonAsciiFrames = new Map<string, number>();
   private readonly commIds = new Map<string, number>();
   private readonly comms: string[] = [];
-  // Frames printed on event lines (layouts without callchains), by text.
-  private readonly inlineFrames = new Map<string, number>();
   private lineNo = 0;
   private bytes = 0;
   private readonly warnings: WarningSink;
@@ -535,16 +530,40 @@ export class PerfScriptParser {
 
   /** A frame line seen for the first time, from its first non-blank byte s: its frame joins the open sample, or a warning. */
   private newFrameLine(core: PerfCore, s: number, end: number): void {
-    const f = core.splitFrame();
-    if (!f) {
-      this.warn(core.lines, `malformed frame line: ${JSON.stringify(utf8(core.text(s, end)).slice(0, 120))}`);
-      return;
+    const id = this.frameOf(core, core.splitFrame(), s, end);
+    if (id >= 0) core.addFrame(id);
+  }
+
+  /**
+   * The frame the core just split from bytes [s, e) (the core's frame id, -1
+   * when malformed, and a warning). The core numbers frames by the bytes of
+   * their address, name and DSO; the model's frame is made here the first
+   * time, with one string per DSO shared by all its frames. Frames whose
+   * name or DSO is not ASCII are also looked up by their strings: bytes that
+   * are not UTF-8 read as U+FFFD, so two byte strings can be one frame.
+   */
+  private frameOf(core: PerfCore, fid: number, s: number, e: number): number {
+    if (fid < 0) {
+      this.warn(core.lines, `malformed frame line: ${JSON.stringify(utf8(core.text(s, e)).slice(0, 120))}`);
+      return -1;
     }
-    // One string per DSO, shared by all its frames; the address and symbol are fresh strings (not slices of a line).
+    if (!core.frameIsNew()) return this.frameOfFid[fid];
+    const f = core.frameParts();
     let dso = this.dsoOfId[f.dso];
-    if (dso === undefined) this.dsoOfId[f.dso] = dso = utf8(core.dsoText(f.dso));
-    const symbol = f.nonAscii ? utf8(f.symbol) : f.symbol;
-    core.addFrame(this.b.frame(defaultFrame({ addr: f.addr, symbol, offset: '', dso })));
+    if (dso === undefined) {
+      const text = core.dsoText(f.dso);
+      this.dsoOfId[f.dso] = dso = utf8(text);
+      this.dsoNonAscii[f.dso] = dso !== text ? 1 : 0;
+    }
+    const frame = defaultFrame({ addr: f.addr, symbol: f.nonAscii ? utf8(f.symbol) : f.symbol, offset: '', dso });
+    let id: number | undefined;
+    if (f.nonAscii || this.dsoNonAscii[f.dso]) {
+      const key = `${frame.addr}\0${frame.name}\0${frame.dso}`;
+      id = this.nonAsciiFrames.get(key);
+      if (id === undefined) this.nonAsciiFrames.set(key, (id = this.b.frames.push(frame) - 1));
+    } else id = this.b.frames.push(frame) - 1;
+    this.frameOfFid[fid] = id;
+    return id;
   }
 
   private commId(comm: string): number {
@@ -556,27 +575,6 @@ export class PerfScriptParser {
     return id;
   }
 
-  /**
-   * Parses a frame line seen for the first time into a frame id (perf's frame:
-   * a resolver runs at the end, see resolve-stacks.ts); -1 (and a warning) when malformed.
-   */
-  private frameId(text: string, line: number): number {
-    const raw = parseFrame(text);
-    if (!raw) {
-      this.warn(line, `malformed frame line: ${JSON.stringify(utf8(text).slice(0, 120))}`);
-      return -1;
-    }
-    // Strings the model keeps are made flat (a slice would keep its whole line
-    // alive), and one string per DSO is shared by all its frames.
-    raw.symbol = flat(utf8(raw.symbol));
-    raw.addr = flat(raw.addr);
-    const dso = utf8(raw.dso);
-    let shared = this.dsos.get(dso);
-    if (shared === undefined) this.dsos.set(dso, (shared = flat(dso)));
-    raw.dso = shared;
-    return this.b.frame(defaultFrame(raw));
-  }
-
   private openEvent(core: PerfCore, ev: EventLine): void {
     core.openEvent(this.commId(utf8(ev.comm)), ev.pid, ev.tid!, ev.sec, ev.nsec, ev.period);
     if (ev.event !== null && this.builderEvent === null) {
@@ -584,13 +582,10 @@ export class PerfScriptParser {
       core.eventSeen();
     }
     if (ev.inlineFrame !== null) {
-      let id = this.inlineFrames.get(ev.inlineFrame);
-      if (id === undefined) {
-        id = this.frameId(ev.inlineFrame, core.lines);
-        if (id < 0) return;
-        this.inlineFrames.set(ev.inlineFrame, id);
-      }
-      core.pushFrame(id);
+      // The frame on the event line itself (no callchain): the line's last bytes.
+      const e = core.end;
+      const id = this.frameOf(core, core.splitFrame(e - ev.inlineFrame.length, e), e - ev.inlineFrame.length, e);
+      if (id >= 0) core.pushFrame(id);
     }
   }
 }

@@ -145,6 +145,10 @@ static i32 prev_key = -1;        // the open sample's previous frame line (-1 at
 
 static Keys dk;                  // DSO paths of frame lines, so JS makes each string once
 static u32 f_addr0, f_addr1, f_sym0, f_sym1, f_dso, f_nonascii; // the last split_frame()
+static Keys fidk;                // frames by (address, name, DSO id): a frame's id is its id here
+static u32 f_fid, f_new;
+static u8 *fid_scratch;
+static u32 fid_scratch_cap;
 
 static Keys pk;                  // event lines' bytes before their time token
 static u8 *p_ok;                 // 1 when the fast path may use the prefix
@@ -218,6 +222,7 @@ EXPORT(init) void init(double bucket, double period, int trim_garbage, double cl
   next_key = filled(fok_cap, -1);
   keys_init(&pk);
   keys_init(&dk);
+  keys_init(&fidk);
   p_cap = pk.kcap;
   p_ok = alloc(p_cap);
   p_comm = alloc(p_cap * 4);
@@ -872,7 +877,33 @@ EXPORT(split_frame) int split_frame(void) {
   i32 id = keys_get(&dk, in + d0, d1 - d0, hash_bytes(in + d0, d1 - d0));
   if (id < 0) id = (i32)keys_add(&dk, in + d0, d1 - d0, hash_bytes(in + d0, d1 - d0));
   f_dso = (u32)id;
+  // The model's frame identity (CpuProfileBuilder.frame): address, name
+  // (`[unknown]` for no symbol), DSO. Frame ids are this table's ids.
+  u32 sym_n = r1 - r0;
+  int unknown = sym_n == 0 || (sym_n == 9 && same_bytes(in + r0, (const u8 *)"[unknown]", 9));
+  const u8 *sym = unknown ? (const u8 *)"[unknown]" : in + r0;
+  if (unknown) sym_n = 9;
+  u32 n = (sp - s) + 1 + sym_n + 4;
+  if (n > fid_scratch_cap) {
+    fid_scratch_cap = n * 2;
+    fid_scratch = alloc(fid_scratch_cap);
+  }
+  __builtin_memcpy(fid_scratch, in + s, sp - s);
+  fid_scratch[sp - s] = 0;
+  __builtin_memcpy(fid_scratch + (sp - s) + 1, sym, sym_n);
+  __builtin_memcpy(fid_scratch + n - 4, &f_dso, 4);
+  u32 h = hash_bytes(fid_scratch, n);
+  i32 fid = keys_get(&fidk, fid_scratch, n, h);
+  f_new = fid < 0;
+  f_fid = f_new ? keys_add(&fidk, fid_scratch, n, h) : (u32)fid;
   return 1;
+}
+
+// split_frame on bytes [s, e) given as addresses (a frame printed on an event line).
+EXPORT(split_at) int split_at(u8 *s, u8 *e) {
+  out_s = (u32)(s - in);
+  out_end = (u32)(e - in);
+  return split_frame();
 }
 
 // Bytes of DSO `id` (after split_frame named it).
@@ -919,6 +950,8 @@ EXPORT(out) u32 out(int which) {
     case 27: return f_dso;
     case 28: return f_nonascii;
     case 29: return f_addr1;             // after dso_bytes: the DSO's length
+    case 30: return f_fid;               // the split frame's id, and whether it is new
+    case 31: return f_new;
     default: return 0;
   }
 }

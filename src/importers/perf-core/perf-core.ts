@@ -34,6 +34,7 @@ interface Exports {
   add_prefix(ok: number, comm: number, pid: number, tid: number): void;
   event_seen(): void;
   split_frame(): number;
+  split_at(s: number, e: number): number;
   dso_bytes(id: number): number;
   out(which: number): number;
   num(which: number): number;
@@ -43,7 +44,7 @@ interface Exports {
 const OUT = {
   ...{ start: 0, s: 1, end: 2, anchor: 3, nodes: 5, node4: 6, groups: 7, gLeaf: 8, gComm: 9, gPid: 10, gTid: 11, gSamples: 12, gPeriod: 13 },
   ...{ timeline: 14, tlPid: 15, tlBucket: 16, tlCount: 17, eventName: 19, eventLen: 20, flags: 21 },
-  ...{ addr0: 23, addr1: 24, sym0: 25, sym1: 26, dso: 27, nonAscii: 28, dsoLength: 29 },
+  ...{ addr0: 23, addr1: 24, sym0: 25, sym1: 26, dso: 27, nonAscii: 28, dsoLength: 29, fid: 30, isNew: 31 },
 } as const;
 const NUM = { lines: 0, samples: 1, period: 2, garbageSamples: 3, garbageFrames: 4, noPidLine: 5, noPeriodLine: 6 } as const;
 
@@ -160,14 +161,25 @@ export class PerfCore {
   }
 
   /**
-   * The frame line behind the last stop, split as parseFrame splits it
-   * (perf-core.c's split_frame): its address and symbol (offset cut) as
-   * latin1 strings, symbol still to be read as UTF-8 when `nonAscii`, and
-   * its DSO as an id (the same bytes, the same id); null when malformed.
+   * Splits the frame line behind the last stop as parseFrame splits it
+   * (perf-core.c's split_frame), or bytes [s, e) of the memory when given (a
+   * frame on an event line): the frame's id (frames are numbered by address,
+   * name and DSO in order of first sight), or -1 when malformed.
+   * frameIsNew() and frameParts() then tell about it.
    */
-  splitFrame(): { addr: string; symbol: string; nonAscii: boolean; dso: number } | null {
+  splitFrame(s?: number, e?: number): number {
+    const ok = s === undefined ? this.ex.split_frame() : this.ex.split_at(s, e!);
+    return ok ? this.ex.out(OUT.fid) : -1;
+  }
+
+  /** Whether the last split frame was seen for the first time. */
+  frameIsNew(): boolean {
+    return this.ex.out(OUT.isNew) !== 0;
+  }
+
+  /** The last split frame's address and symbol (offset cut) as latin1 strings, symbol still to be read as UTF-8 when `nonAscii`, and its DSO id. */
+  frameParts(): { addr: string; symbol: string; nonAscii: boolean; dso: number } {
     const ex = this.ex;
-    if (!ex.split_frame()) return null;
     return { addr: this.text(ex.out(OUT.addr0), ex.out(OUT.addr1)), symbol: this.text(ex.out(OUT.sym0), ex.out(OUT.sym1)), nonAscii: ex.out(OUT.nonAscii) !== 0, dso: ex.out(OUT.dso) };
   }
 
