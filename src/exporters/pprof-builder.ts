@@ -294,6 +294,14 @@ export class PprofBuilder {
     const k = key ?? `${loc.mapping ?? 0}\0${loc.address ?? ''}\0${lines.map((l) => `${l.name}\0${l.file ?? ''}\0${l.line ?? 0}`).join('\0')}`;
     const known = this.locations.get(k);
     if (known !== undefined) return known;
+    const id = this.newLocation(loc);
+    this.locations.set(k, id);
+    return id;
+  }
+
+  /** Adds a location without looking for an equal one (for callers that keep their own index of them); returns its id. */
+  newLocation(loc: PprofLocationInput): number {
+    const lines = loc.lines ?? [];
     for (const l of lines) {
       this.lineFunc.push(this.func(l));
       this.lineNo.push(l.line ?? 0);
@@ -301,9 +309,7 @@ export class PprofBuilder {
     this.locMapping.push(loc.mapping ?? 0);
     this.locAddress.push(toAddr(loc.address));
     this.locLineStart.push(this.lineFunc.n);
-    const id = this.locAddress.length;
-    this.locations.set(k, id);
-    return id;
+    return this.locAddress.length;
   }
 
   /**

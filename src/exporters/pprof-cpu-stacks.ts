@@ -48,10 +48,10 @@ export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: 
   const partial = new Map<string, number>();
   const location = (rf: number, keep: number): number => {
     const a = es[rf];
-    if (keep === es[rf + 1] - a) return locOfRaw[rf] || (locOfRaw[rf] = parts.location(exp.frames.slice(a, a + keep), String(rf)));
+    if (keep === es[rf + 1] - a) return locOfRaw[rf] || (locOfRaw[rf] = parts.location(exp.frames.slice(a, a + keep)));
     const key = `${rf}/${keep}`;
     let loc = partial.get(key);
-    if (loc === undefined) partial.set(key, (loc = parts.location(exp.frames.slice(a, a + keep), key)));
+    if (loc === undefined) partial.set(key, (loc = parts.location(exp.frames.slice(a, a + keep))));
     return loc;
   };
 

@@ -184,13 +184,13 @@ export class CpuPprofParts {
     return m;
   }
 
-  /** The location of `run` (innermost first: inlined calls, then the frame they sit in, whose address it takes), unique by `key`. */
-  location(run: readonly Frame[], key: string): number {
+  /** A new location for `run` (innermost first: inlined calls, then the frame they sit in, whose address it takes); callers keep their own index. */
+  location(run: readonly Frame[]): number {
     const outer = run[run.length - 1];
     const addr = this.layouts.get(outer.dso)?.address(outer.addr) ?? toAddr(outer.addr);
     // An unnamed frame gets no line: pprof shows its address, and may symbolize it itself.
     const lines = run.filter((f) => f.named).map((f) => ({ name: f.name, file: f.file, line: f.line }));
-    return this.b.location({ mapping: this.mapping(outer.dso), address: addr, lines }, key);
+    return this.b.newLocation({ mapping: this.mapping(outer.dso), address: addr, lines });
   }
 
   /** One label set per (pid, tid, comm), with the tool run's tool and package when the pid is one. */
@@ -237,10 +237,10 @@ export function buildCpuPprof(cpu: CpuProfile, invocations: readonly ToolInvocat
         run.push(frames[cpu.stackFrame[n]]);
         if (n === last) break;
       }
-      if (whole) locOfFrame[fid] = loc = parts.location(run, String(fid));
+      if (whole) locOfFrame[fid] = loc = parts.location(run);
       else {
         const key = `${fid}/${run.length}`;
-        loc = cutRuns.get(key) ?? parts.location(run, key);
+        loc = cutRuns.get(key) ?? parts.location(run);
         cutRuns.set(key, loc);
       }
     }
