@@ -2,7 +2,8 @@
 // (perf-core.ts loads it; scripts/build-wasm.mjs builds it; perf-script.ts
 // drives it). It keeps the state every line touches, in linear memory where
 // the garbage collector never looks: frame lines interned by their bytes,
-// the open sample's stack, the stack trie, sample groups and the timeline.
+// frames numbered by address, name and DSO, the open sample's stack, the
+// stack trie, sample groups and the timeline.
 //
 // Text becomes model values only in perf-script.ts: whatever is rare (a frame
 // line or event-line prefix never seen before, a line the fast paths refuse)
@@ -924,7 +925,6 @@ EXPORT(out) u32 out(int which) {
     case 1: return (u32)(in + out_s);
     case 2: return (u32)(in + out_end);
     case 3: return (u32)(in + out_anchor);
-    case 4: return (u32)in;
     case 5: return nodes;
     case 6: return (u32)node4;
     case 7: return ngroups;
@@ -938,11 +938,9 @@ EXPORT(out) u32 out(int which) {
     case 15: return (u32)tl_pid;
     case 16: return (u32)tl_bucket;
     case 17: return (u32)tl_count;
-    case 18: return (u32)stack;
     case 19: return (u32)event_name;
     case 20: return event_len;
     case 21: return had_pid | had_time << 1 | had_period << 2 | is_open << 3;
-    case 22: return fk.count;
     case 23: return (u32)(in + f_addr0); // a split frame: address, symbol, DSO id, non-ASCII symbol
     case 24: return (u32)(in + f_addr1);
     case 25: return (u32)(in + f_sym0);
