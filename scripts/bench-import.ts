@@ -90,13 +90,13 @@ const CLI_FLAGS: string[] = [];
  * ~1 ms) when /usr/bin/time exists, else by polling the child's VmHWM (a
  * peak in the last 20 ms before exit can be missed).
  */
-async function cliRun(file: string, out: string): Promise<{ seconds: number; cpuSeconds: number | null; peakRssMiB: number }> {
+async function cliRun(file: string, out: string): Promise<{ seconds: number; cpuSeconds: number | null; peakRssMiB: number; phases: string }> {
   rmSync(out, { force: true });
   const argv = ['node', gbp, 'pprof', '--perf-script', file, '-o', out, '--quiet', ...CLI_FLAGS];
   const t0 = process.hrtime.bigint();
-  const child = GNU_TIME
-    ? spawn(GNU_TIME, ['-f', 'maxrss_kb=%M cpu_s=%U+%S', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  // GBP_TIMINGS: the CLI says where its time went (one stderr line, taken out below).
+  const opts = { stdio: ['ignore', 'ignore', 'pipe'] as ('ignore' | 'pipe')[], env: { ...process.env, GBP_TIMINGS: '1' } };
+  const child = GNU_TIME ? spawn(GNU_TIME, ['-f', 'maxrss_kb=%M cpu_s=%U+%S', ...argv], opts) : spawn(argv[0], argv.slice(1), opts);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   let hwmKb = 0;
@@ -112,10 +112,11 @@ async function cliRun(file: string, out: string): Promise<{ seconds: number; cpu
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   clearInterval(poll);
   const timed = /maxrss_kb=(\d+) cpu_s=([\d.]+)\+([\d.]+)/.exec(stderr);
-  process.stderr.write(stderr.replace(/^maxrss_kb=.*\n?/m, '').replace(/^Command exited with non-zero status \d+\n?/m, ''));
+  const phases = /^gbp: timings: (.*)$/m.exec(stderr)?.[1] ?? '';
+  process.stderr.write(stderr.replace(/^maxrss_kb=.*\n?/m, '').replace(/^gbp: timings: .*\n?/m, '').replace(/^Command exited with non-zero status \d+\n?/m, ''));
   if (code !== 0) throw new Error(`gbp pprof exited ${code}`);
   // CPU seconds (user+sys, all threads): steadier than wall time on a machine shared with other jobs.
-  return { seconds, cpuSeconds: timed ? Number(timed[2]) + Number(timed[3]) : null, peakRssMiB: (timed ? Number(timed[1]) : hwmKb) / 1024 };
+  return { seconds, cpuSeconds: timed ? Number(timed[2]) + Number(timed[3]) : null, peakRssMiB: (timed ? Number(timed[1]) : hwmKb) / 1024, phases };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -151,6 +152,7 @@ async function main() {
       console.log(
         `run ${r + 1}: floor ${row.floor.toFixed(0)} MB/s (${floor.lines} lines) | gbp pprof --perf-script ${row.cli.toFixed(0)} MB/s${row.cliCpu ? ` (${row.cliCpu.toFixed(0)} MB/s per CPU second)` : ''}, peak RSS ${row.rss.toFixed(0)} MiB | parser alone ${row.parse.toFixed(0)} MB/s wall, ${row.parseCpu.toFixed(0)} MB/s per CPU second (${parsed.profile.totalSamples} samples, ${parsed.profile.groups.length} groups, ${parsed.profile.frames.length} frames)`,
       );
+      if (cli.phases) console.log(`run ${r + 1}: gbp's phases (ms): ${cli.phases}`);
     }
     const f = median(rows.map((x) => x.floor));
     const c = median(rows.map((x) => x.cli));

@@ -153,3 +153,26 @@ test('--perf-script - with a terminal on stdin is a usage error, not a wait for 
   assert.match(r.stdout, /gbp: gbp pprof: --perf-script - reads perf text from stdin, which is a terminal here: pipe it in/);
   assert.match(r.stdout, /exit=2/);
 });
+
+test('GBP_TIMINGS=1: the converter says where its time went, one stderr line whose phases fit in the run; none without it', async () => {
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'gbp-timings-'));
+  try {
+    const input = path.join(PERF_FIXTURES, 'go-default-callchain.txt');
+    const out = path.join(tmp, 'cpu.pb.gz');
+    const t0 = performance.now();
+    const r = spawnSync('node', [gbp, 'pprof', '--perf-script', input, '-o', out, '-q'], { encoding: 'utf8', env: { ...process.env, GBP_TIMINGS: '1' } });
+    const wallMs = performance.now() - t0;
+    assert.equal(r.status, 0, r.stderr);
+    const m = /^gbp: timings: start (\d+) parse (\d+) symbolize (\d+) gc (\d+) build (\d+) encode (\d+) write (\d+)$/m.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    const ms = m.slice(1).map(Number);
+    // From node's start to the written file: within the wall time this test measured around the whole process.
+    assert.ok(ms.reduce((a, b) => a + b, 0) <= wallMs, `${ms} within ${wallMs.toFixed(0)} ms`);
+    assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('gbp: timings:')).length, 1);
+    const quiet = spawnSync('node', [gbp, 'pprof', '--perf-script', input, '-o', out, '--force'], { encoding: 'utf8', env: { ...process.env, GBP_TIMINGS: '' } });
+    assert.equal(quiet.status, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stderr, /^gbp: timings:/m);
+  } finally {
+    await fsp.rm(tmp, { recursive: true, force: true });
+  }
+});

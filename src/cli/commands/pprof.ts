@@ -63,15 +63,20 @@ export function registerPprof(program: Command): void {
 /** The standalone converter: perf text (file or stdin, gzip'd or not) → one gzip'd pprof CPU profile. */
 async function perfScriptToPprof(input: string, output: string, flags: PprofFlags): Promise<void> {
   const t0 = performance.now();
+  const clock = new PhaseClock();
   const line = progressLine(input, flags.progress !== false && !flags.quiet && process.stderr.isTTY === true, flags.symbols !== false);
   let pprof, summary, warnings, bytes;
   try {
-    ({ pprof, summary, warnings, bytes } = await perfScriptProfile(input, flags, line.update));
+    ({ pprof, summary, warnings, bytes } = await perfScriptProfile(input, flags, clock, line.update));
     line.show(`writing ${output}`);
-    await writeNew(output, await pprof.encodeGzip(), !!flags.force);
+    const gz = await pprof.encodeGzip();
+    clock.end('encode');
+    await writeNew(output, gz, !!flags.force);
+    clock.end('write');
   } finally {
     line.clear();
   }
+  if (process.env.GBP_TIMINGS) process.stderr.write(`gbp: timings: ${clock.report()}\n`);
   if (flags.quiet) return;
   const s = (performance.now() - t0) / 1000;
   summary += `; ${(bytes / 1e6).toFixed(1)} MB in ${s.toFixed(1)} s (${(bytes / 1e6 / s).toFixed(0)} MB/s)`;
@@ -84,24 +89,49 @@ async function perfScriptToPprof(input: string, output: string, flags: PprofFlag
  * each distinct frame is resolved once and becomes one location, stacks are
  * trimmed as they are written (no model, no second trie: see buildCpuPprofFromStacks).
  */
-async function perfScriptProfile(input: string, flags: PprofFlags, onProgress?: (bytes: number, inputDone: boolean) => void): Promise<{ pprof: PprofBuilder; summary: string; warnings: Warning[]; bytes: number }> {
+async function perfScriptProfile(input: string, flags: PprofFlags, clock: PhaseClock, onProgress?: (bytes: number, inputDone: boolean) => void): Promise<{ pprof: PprofBuilder; summary: string; warnings: Warning[]; bytes: number }> {
   const o = loadOptionsFromFlags(flags);
   // No recorded build-ids here: binaries on this machine (or --binaries/--goroot) are used as they are.
   const resolver = o.symbols ? new SymbolResolver([], new Map(), o.symbols) : null;
   let r, exp, binaries;
   try {
     r = await parsePerfScriptStacks(input, { onProgress });
+    clock.end('parse');
     exp = expandFrames(r.stacks.frames, resolver ? frameResolver(resolver) : null);
     if (resolver) binaries = binariesOf(exp.frames, resolver);
   } finally {
     resolver?.close();
   }
+  clock.end('symbolize');
   collectGarbage(); // the parser's tables and the binaries' sections, before the exporter allocates
+  clock.end('gc');
   const s = r.stacks;
   const out = buildCpuPprofFromStacks(s, r.event, exp, binaries, o.dropUnwindGarbage !== false);
+  clock.end('build');
   const warnings = [...r.warnings, ...(resolver?.warnings ?? [])];
   const summary = `${s.totalSamples} samples (${r.event}), ${out.samples} distinct stacks×threads, ${s.frames.length} distinct frames, ${r.warnings.length} warnings`;
   return { pprof: out.pprof, summary, warnings, bytes: r.bytes };
+}
+
+/**
+ * Where a conversion's time went, for GBP_TIMINGS=1 (scripts/bench-import.ts
+ * prints it per run): node's start with the CLI's modules, then each phase, in ms.
+ */
+class PhaseClock {
+  private last = performance.now();
+  private readonly parts: string[] = [`start ${this.last.toFixed(0)}`];
+
+  /** Ends the phase that ran since the last call. */
+  end(phase: string): void {
+    const now = performance.now();
+    this.parts.push(`${phase} ${(now - this.last).toFixed(0)}`);
+    this.last = now;
+  }
+
+  /** `start 98 parse 452 symbolize 270 …` (ms). */
+  report(): string {
+    return this.parts.join(' ');
+  }
 }
 
 /**
