@@ -115,10 +115,8 @@ export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: 
     for (let n = s.gLeaf[g]; n > 0 && !onPath[n]; n = nf[(n << 2) + 1]) onPath[n] = 1;
   }
   for (let n = 1; n < s.nodes; n++) {
-    if (onPath[n]) {
-      const rf = nf[n << 2];
-      if (!locOfRaw[rf]) location(rf, es[rf + 1] - es[rf]);
-    }
+    const rf = nf[n << 2];
+    if (onPath[n]) location(rf, es[rf + 1] - es[rf]); // made once per raw frame (locOfRaw)
   }
   const [setBytes, setAt] = parts.b.encodedLabelSets();
   const input = { node4: nf, nodes: s.nodes, locOfRaw, order: groupsByThread(s), leaf: s.gLeaf, setOf, count: s.gSamples, period: s.gPeriod, setBytes, setAt, trimHashes: merged.hashes() };

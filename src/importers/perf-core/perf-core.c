@@ -29,6 +29,19 @@ static i32 *filled(u32 n, i32 v) {
   return a;
 }
 
+// Doubles an open-addressing table of ids [from, n) (-1 when free), placing each by hash_of(id).
+static i32 *rehash_ids(u32 *mask, u32 from, u32 n, u32 (*hash_of)(u32 id)) {
+  u32 size = (*mask + 1) * 2;
+  i32 *t = filled(size, -1);
+  *mask = size - 1;
+  for (u32 j = from; j < n; j++) {
+    u32 k = hash_of(j) & *mask;
+    while (t[k] != -1) k = (k + 1) & *mask;
+    t[k] = (i32)j;
+  }
+  return t;
+}
+
 static u64 load64(const u8 *p) {
   u64 w;
   __builtin_memcpy(&w, p, 8);
@@ -124,11 +137,14 @@ static u32 keys_add(Keys *k, const u8 *p, u32 n, u32 h) {
   k->len[id] = n;
   k->used += n;
   if (k->count * 2 > k->mask + 1) {
-    u32 slots = (k->mask + 1) * 2;
-    k->slots = (u32 *)filled(slots * 4, -1);
-    k->mask = slots - 1;
-    for (u32 j = 0; j < k->count; j++) keys_place(k, j, hash_bytes(k->arena + k->off[j], k->len[j]));
-  } else keys_place(k, id, h);
+    // Twice the slots, each key placed again by the hash its slot holds.
+    u32 *old = k->slots, old_n = k->mask + 1;
+    k->slots = (u32 *)filled(old_n * 2 * 4, -1);
+    k->mask = old_n * 2 - 1;
+    for (u32 i = 0; i < old_n; i++)
+      if (old[i * 4] != ~0u) keys_place(k, old[i * 4], old[i * 4 + 1]);
+  }
+  keys_place(k, id, h);
   return id;
 }
 
@@ -205,8 +221,9 @@ static u8 *event_name;                                // the first event name se
 static u32 event_len;
 static int want_event = 1;
 
-// Where the line behind a return code is.
-static u32 out_start, out_s, out_end, out_anchor;
+// Where the line behind a return code is, and the hash of the frame line or
+// prefix that was looked up and missed (add_frame and add_prefix add it).
+static u32 out_start, out_s, out_end, out_anchor, miss_hash;
 
 static const double POW10[10] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 
@@ -285,22 +302,19 @@ EXPORT(commit) void commit(u32 n) {
 
 // ---- the trie, groups, timeline ----
 
-static void grow_trie_table(void) {
-  u32 size = (tmask + 1) * 2;
-  ttable = filled(size, -1);
-  tmask = size - 1;
-  for (u32 n = 1; n < nodes; n++) {
-    u32 h = ((u32)node4[n * 4 + 1] * 0x9e3779b1u ^ (u32)node4[n * 4] * 0x85ebca77u) & tmask;
-    while (ttable[h] != -1) h = (h + 1) & tmask;
-    ttable[h] = (i32)n;
-  }
+static u32 trie_hash(i32 parent, i32 frame) {
+  return (u32)parent * 0x9e3779b1u ^ (u32)frame * 0x85ebca77u;
+}
+
+static u32 node_hash(u32 n) {
+  return trie_hash(node4[n * 4 + 1], node4[n * 4]);
 }
 
 // The node for `frame` under `parent`; the child a node was last asked for answers most lookups.
 static i32 child(i32 parent, i32 frame) {
   i32 last = node4[parent * 4 + 2];
   if (last != 0 && node4[last * 4] == frame) return last;
-  u32 h = ((u32)parent * 0x9e3779b1u ^ (u32)frame * 0x85ebca77u) & tmask;
+  u32 h = trie_hash(parent, frame) & tmask;
   for (;;) {
     i32 n = ttable[h];
     if (n == -1) break;
@@ -321,12 +335,16 @@ static i32 child(i32 parent, i32 frame) {
   node4[node * 4 + 3] = 0;
   node4[parent * 4 + 2] = node;
   ttable[h] = node;
-  if ((u32)node * 2 > tmask) grow_trie_table();
+  if ((u32)node * 2 > tmask) ttable = rehash_ids(&tmask, 1, nodes, node_hash);
   return node;
 }
 
 static u32 group_hash(i32 leaf, double pid, double tid, i32 comm) {
   return hash_f64(pid, (u32)leaf * 0x9e3779b1u) ^ hash_f64(tid, (u32)comm * 0x85ebca77u + 1);
+}
+
+static u32 group_hash_of(u32 g) {
+  return group_hash(g_leaf[g], g_pid[g], g_tid[g], g_comm[g]);
 }
 
 static void add_group(i32 leaf, double pid, double tid, i32 comm, double period) {
@@ -356,24 +374,23 @@ static void add_group(i32 leaf, double pid, double tid, i32 comm, double period)
     g_samples[g] = 0;
     g_period[g] = 0;
     g_table[h] = g;
-    if (ngroups * 2 > g_mask + 1) {
-      u32 size = (g_mask + 1) * 2;
-      g_table = filled(size, -1);
-      g_mask = size - 1;
-      for (u32 j = 0; j < ngroups; j++) {
-        u32 k = group_hash(g_leaf[j], g_pid[j], g_tid[j], g_comm[j]) & g_mask;
-        while (g_table[k] != -1) k = (k + 1) & g_mask;
-        g_table[k] = (i32)j;
-      }
-    }
+    if (ngroups * 2 > g_mask + 1) g_table = rehash_ids(&g_mask, 0, ngroups, group_hash_of);
   }
   g_samples[g] += 1;
   g_period[g] += period;
 }
 
+static u32 tl_hash(double pid, double bucket) {
+  return hash_f64(pid, 7) ^ hash_f64(bucket, 11);
+}
+
+static u32 tl_hash_of(u32 e) {
+  return tl_hash(tl_pid[e], tl_bucket[e]);
+}
+
 static void add_to_timeline(double pid, double t) {
   double b = __builtin_floor((t < 0 ? 0 : t) / bucket_ns);
-  u32 h = (hash_f64(pid, 7) ^ hash_f64(b, 11)) & tl_mask;
+  u32 h = tl_hash(pid, b) & tl_mask;
   i32 e;
   for (;;) {
     e = tl_table[h];
@@ -395,16 +412,11 @@ static void add_to_timeline(double pid, double t) {
   tl_bucket[e] = b;
   tl_count[e] = 1;
   tl_table[h] = e;
-  if (ntl * 2 > tl_mask + 1) {
-    u32 size = (tl_mask + 1) * 2;
-    tl_table = filled(size, -1);
-    tl_mask = size - 1;
-    for (u32 j = 0; j < ntl; j++) {
-      u32 k = (hash_f64(tl_pid[j], 7) ^ hash_f64(tl_bucket[j], 11)) & tl_mask;
-      while (tl_table[k] != -1) k = (k + 1) & tl_mask;
-      tl_table[k] = (i32)j;
-    }
-  }
+  if (ntl * 2 > tl_mask + 1) tl_table = rehash_ids(&tl_mask, 0, ntl, tl_hash_of);
+}
+
+static u32 prev_hash_of(u32 i) {
+  return hash_f64(prevs[i].tid, 3);
 }
 
 static Prev *prev_of(double tid, u32 n) {
@@ -436,16 +448,7 @@ static Prev *prev_of(double tid, u32 n) {
       p->depth = 0;
       prev_table[h] = i;
       last_prev = i;
-      if (nprev * 2 > prev_mask + 1) {
-        u32 size = (prev_mask + 1) * 2;
-        prev_table = filled(size, -1);
-        prev_mask = size - 1;
-        for (u32 j = 0; j < nprev; j++) {
-          u32 k = hash_f64(prevs[j].tid, 3) & prev_mask;
-          while (prev_table[k] != -1) k = (k + 1) & prev_mask;
-          prev_table[k] = (i32)j;
-        }
-      }
+      if (nprev * 2 > prev_mask + 1) prev_table = rehash_ids(&prev_mask, 0, nprev, prev_hash_of);
     }
   }
   if (p->cap < n) {
@@ -454,6 +457,20 @@ static Prev *prev_of(double tid, u32 n) {
     p->cap = n * 2;
   }
   return p;
+}
+
+// `v`, or `fallback` when the layout lacks it (NaN); the first fallback puts
+// the open sample's line in `*warn_line`, for JS's one warning.
+static double or_default(double v, double fallback, int *had, int *warned, double *warn_line) {
+  if (v == v) {
+    *had = 1;
+    return v;
+  }
+  if (!*warned) {
+    *warned = 1;
+    *warn_line = o_line;
+  }
+  return fallback;
 }
 
 // Closes the open sample, if any: walks the trie from the outermost frame,
@@ -483,22 +500,8 @@ EXPORT(flush) void flush(void) {
   }
   prev->depth = n;
   depth = 0;
-  double pid = o_pid;
-  if (pid != pid) {
-    pid = o_tid;
-    if (!warned_no_pid) {
-      warned_no_pid = 1;
-      warn_no_pid_line = o_line;
-    }
-  } else had_pid = 1;
-  double period = o_period;
-  if (period != period) {
-    period = default_period;
-    if (!warned_no_period) {
-      warned_no_period = 1;
-      warn_no_period_line = o_line;
-    }
-  } else had_period = 1;
+  double pid = or_default(o_pid, o_tid, &had_pid, &warned_no_pid, &warn_no_pid_line);
+  double period = or_default(o_period, default_period, &had_period, &warned_no_period, &warn_no_period_line);
   add_group(node, pid, o_tid, o_comm, period);
   total_samples += 1;
   total_period += period;
@@ -602,8 +605,10 @@ static int fast_event(u32 s, u32 e) {
       found = 1;
     }
   }
-  i32 p = keys_get(&pk, in + s, anchor - s, hash_bytes(in + s, anchor - s));
+  u32 ph = hash_bytes(in + s, anchor - s);
+  i32 p = keys_get(&pk, in + s, anchor - s, ph);
   if (p < 0) {
+    miss_hash = ph;
     out_start = s;
     out_s = s;
     out_end = e;
@@ -692,7 +697,8 @@ static int line(u32 start, u32 nl) {
     }
     set_out(start, s, end);
     if (!is_open) return OUTSIDE;
-    i32 k = keys_get(&fk, in + start, end - start, hash_bytes(in + start, end - start));
+    miss_hash = hash_bytes(in + start, end - start);
+    i32 k = keys_get(&fk, in + start, end - start, miss_hash);
     if (k >= 0) {
       push_frame(frame_of_key[k]);
       follow(k);
@@ -764,7 +770,7 @@ EXPORT(run) int run(int last) {
 // The frame line at out_start..out_end is new and JS parsed it into frame `id`: remember it and push it.
 EXPORT(add_frame) void add_frame(i32 id) {
   u32 n = out_end - out_start;
-  u32 k = keys_add(&fk, in + out_start, n, hash_bytes(in + out_start, n));
+  u32 k = keys_add(&fk, in + out_start, n, miss_hash);
   if (k >= fok_cap) {
     frame_of_key = regrow(frame_of_key, fok_cap * 4, fok_cap * 8);
     next_key = regrow(next_key, fok_cap * 4, fok_cap * 8);
@@ -779,7 +785,8 @@ EXPORT(add_frame) void add_frame(i32 id) {
 // A frame line at out_start..out_end that JS sent back: pushes it when known (1), else 0.
 EXPORT(known_frame) int known_frame(void) {
   u32 n = out_end - out_start;
-  i32 k = keys_get(&fk, in + out_start, n, hash_bytes(in + out_start, n));
+  miss_hash = hash_bytes(in + out_start, n);
+  i32 k = keys_get(&fk, in + out_start, n, miss_hash);
   if (k < 0) return 0;
   push_frame(frame_of_key[k]);
   follow(k);
@@ -789,7 +796,7 @@ EXPORT(known_frame) int known_frame(void) {
 // The prefix at out_start..out_anchor, as JS parsed it (ok 0: not for the fast path).
 EXPORT(add_prefix) void add_prefix(int ok, i32 comm, double pid, double tid) {
   u32 n = out_anchor - out_start;
-  u32 p = keys_add(&pk, in + out_start, n, hash_bytes(in + out_start, n));
+  u32 p = keys_add(&pk, in + out_start, n, miss_hash);
   if (p >= p_cap) {
     p_ok = regrow(p_ok, p_cap, p_cap * 2);
     p_comm = regrow(p_comm, p_cap * 4, p_cap * 8);
@@ -875,8 +882,9 @@ EXPORT(split_frame) int split_frame(void) {
   f_sym1 = r1;
   f_nonascii = 0;
   for (u32 k = r0; k < r1; k++) f_nonascii |= in[k] >> 7;
-  i32 id = keys_get(&dk, in + d0, d1 - d0, hash_bytes(in + d0, d1 - d0));
-  if (id < 0) id = (i32)keys_add(&dk, in + d0, d1 - d0, hash_bytes(in + d0, d1 - d0));
+  u32 dh = hash_bytes(in + d0, d1 - d0);
+  i32 id = keys_get(&dk, in + d0, d1 - d0, dh);
+  if (id < 0) id = (i32)keys_add(&dk, in + d0, d1 - d0, dh);
   f_dso = (u32)id;
   // The model's frame identity (CpuProfileBuilder.frame): address, name
   // (`[unknown]` for no symbol), DSO. Frame ids are this table's ids.
@@ -909,8 +917,11 @@ EXPORT(split_at) int split_at(u8 *s, u8 *e) {
 
 // Bytes of DSO `id` (after split_frame named it).
 EXPORT(dso_bytes) u8 *dso_bytes(u32 id) {
-  f_addr1 = dk.len[id];
   return dk.arena + dk.off[id];
+}
+
+EXPORT(dso_length) u32 dso_length(u32 id) {
+  return dk.len[id];
 }
 
 EXPORT(event_seen) void event_seen(void) {
@@ -947,7 +958,6 @@ EXPORT(out) u32 out(int which) {
     case 26: return (u32)(in + f_sym1);
     case 27: return f_dso;
     case 28: return f_nonascii;
-    case 29: return f_addr1;             // after dso_bytes: the DSO's length
     case 30: return f_fid;               // the split frame's id, and whether it is new
     case 31: return f_new;
     default: return 0;

@@ -36,15 +36,41 @@ interface Exports {
   split_frame(): number;
   split_at(s: number, e: number): number;
   dso_bytes(id: number): number;
+  dso_length(id: number): number;
   out(which: number): number;
   num(which: number): number;
 }
 
 /** Where out() reads (the indices of perf-core.c's out()). */
 const OUT = {
-  ...{ start: 0, s: 1, end: 2, anchor: 3, nodes: 5, node4: 6, groups: 7, gLeaf: 8, gComm: 9, gPid: 10, gTid: 11, gSamples: 12, gPeriod: 13 },
-  ...{ timeline: 14, tlPid: 15, tlBucket: 16, tlCount: 17, eventName: 19, eventLen: 20, flags: 21 },
-  ...{ addr0: 23, addr1: 24, sym0: 25, sym1: 26, dso: 27, nonAscii: 28, dsoLength: 29, fid: 30, isNew: 31 },
+  start: 0,
+  s: 1,
+  end: 2,
+  anchor: 3,
+  nodes: 5,
+  node4: 6,
+  groups: 7,
+  gLeaf: 8,
+  gComm: 9,
+  gPid: 10,
+  gTid: 11,
+  gSamples: 12,
+  gPeriod: 13,
+  timeline: 14,
+  tlPid: 15,
+  tlBucket: 16,
+  tlCount: 17,
+  eventName: 19,
+  eventLen: 20,
+  flags: 21,
+  addr0: 23,
+  addr1: 24,
+  sym0: 25,
+  sym1: 26,
+  dso: 27,
+  nonAscii: 28,
+  fid: 30,
+  isNew: 31,
 } as const;
 const NUM = { lines: 0, samples: 1, period: 2, garbageSamples: 3, garbageFrames: 4, noPidLine: 5, noPeriodLine: 6 } as const;
 
@@ -186,7 +212,7 @@ export class PerfCore {
   /** The bytes of DSO `id` as a latin1 string. */
   dsoText(id: number): string {
     const at = this.ex.dso_bytes(id);
-    return this.text(at, at + this.ex.out(OUT.dsoLength));
+    return this.text(at, at + this.ex.dso_length(id));
   }
 
   /** JS named the profile's event itself: the core need not keep one. */
