@@ -2,15 +2,20 @@
 // to; and the parts of the perf parser's core (src/importers/perf-core/) that
 // the fixtures barely reach (table and memory growth, lines longer than a
 // read, stops answered after the memory moved) keep every sample. The pprof
-// sample writer's core is held to the model's way in pprof-stacks.test.ts.
+// sample writer's core is held to the model's way in pprof-stacks.test.ts,
+// the pclntab core to `go tool addr2line` and runtime.CallersFrames in
+// symbols-go.test.ts; here, to damaged tables.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { parseFrame, parsePerfScript } from '../src/importers/perf-script.ts';
+import { openBinarySymbols } from '../src/symbols/binary.ts';
+import { openElf } from '../src/symbols/elf.ts';
+import { prng } from './symbols-helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const hasClang = spawnSync('clang', ['--version']).status === 0 && spawnSync('wasm-ld', ['--version']).status === 0;
@@ -20,8 +25,8 @@ test('every committed *-wasm.ts is what its C source builds to', { skip: hasClan
   try {
     execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs'), '--out', dir], { stdio: 'pipe' });
     const built = readdirSync(dir);
-    assert.deepEqual(built.sort(), ['perf-core-wasm.ts', 'pprof-samples-wasm.ts']);
-    for (const [f, at] of [['perf-core-wasm.ts', 'src/importers/perf-core/'], ['pprof-samples-wasm.ts', 'src/exporters/pprof-samples/']]) {
+    assert.deepEqual(built.sort(), ['pclntab-core-wasm.ts', 'perf-core-wasm.ts', 'pprof-samples-wasm.ts']);
+    for (const [f, at] of [['perf-core-wasm.ts', 'src/importers/perf-core/'], ['pprof-samples-wasm.ts', 'src/exporters/pprof-samples/'], ['pclntab-core-wasm.ts', 'src/symbols/pclntab-core/']]) {
       const committed = readFileSync(path.join(root, at, f), 'utf8');
       assert.ok(committed === readFileSync(path.join(dir, f), 'utf8'), `${at}${f} is stale: run node scripts/build-wasm.mjs`);
     }
@@ -159,4 +164,38 @@ test('frame lines whose bytes differ only in what is not UTF-8 are one frame, as
   );
   assert.equal(p.groups.length, 2);
   assert.deepEqual(p.groups.map((g) => g.count), [2, 2]);
+});
+
+test('a Go binary whose pclntab bytes are damaged gives frames or none, never a trap or a throw', () => {
+  const src = '/usr/local/go/pkg/tool/linux_amd64/asm';
+  const good = openBinarySymbols(src);
+  const [, text, size] = good.loads.find(([, , n]) => n > 0)!;
+  const elf = openElf(src);
+  const sect = elf.section('.gopclntab')!;
+  elf.close();
+  const bytes = readFileSync(src);
+  const rnd = prng(20261126);
+  const dir = mkdtempSync(path.join(tmpdir(), 'gbp-pclntab-'));
+  try {
+    let named = 0;
+    for (let round = 0; round < 12; round++) {
+      // Past the 72-byte header (its checks give GbpErrors): the function table, pc-value tables, names, inline trees.
+      const bad = Buffer.from(bytes);
+      for (let k = 0; k < 2000; k++) bad[sect.offset + 72 + Math.floor(rnd() * (sect.size - 72))] = Math.floor(rnd() * 256);
+      const file = path.join(dir, `asm-${round}`);
+      writeFileSync(file, bad);
+      const t = openBinarySymbols(file);
+      for (let i = 0; i < 3000; i++) {
+        const f = t.frames(text + Math.floor(rnd() * size));
+        assert.ok(Array.isArray(f) && f.length <= 1001);
+        for (const x of f) assert.ok(typeof x.name === 'string' && typeof x.file === 'string' && Number.isInteger(x.line) && x.line >= 0);
+        if (f.length) named++;
+      }
+      t.close();
+    }
+    assert.ok(named > 0, 'the damage left some functions readable');
+  } finally {
+    good.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,7 +2,7 @@
 // file itself (pclntab for Go, .symtab/.dynsym otherwise) or from a sidecar.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { openElf, PT_LOAD, type ElfFile, type ElfSymbol } from './elf.ts';
+import { openElf, PT_LOAD, type ElfFile, type ElfSymbol, type SymbolIndex } from './elf.ts';
 import { readPclntab, type SourceFrame } from './pclntab.ts';
 
 export type { SourceFrame } from './pclntab.ts';
@@ -52,11 +52,11 @@ export function openBinarySymbols(path: string): SymbolTable {
     const identity = identityOf(elf);
     const loads: LoadSegment[] = elf.segments.filter((s) => s.type === PT_LOAD).map((s) => [s.offset, s.vaddr, s.filesz]);
     const pcln = readPclntab(elf);
-    const syms = pcln ? null : elf.functionSymbols();
+    const syms = pcln ? null : elf.symbolIndex();
     // A cgo binary holds C functions outside the pclntab: fall back to its symbols there.
-    let cSyms: ElfSymbol[] | null = null;
-    const elfFrames = (list: ElfSymbol[], vaddr: number): SourceFrame[] => {
-      const s = findSymbol(list, vaddr);
+    let cSyms: SymbolIndex | null = null;
+    const elfFrames = (index: SymbolIndex, vaddr: number): SourceFrame[] => {
+      const s = index.find(vaddr);
       return s ? [{ name: s.name, file: '', line: 0, inlined: false }] : [];
     };
     return {
@@ -67,7 +67,7 @@ export function openBinarySymbols(path: string): SymbolTable {
         if (!pcln) return elfFrames(syms!, vaddr);
         const f = pcln.frames(vaddr);
         if (f.length) return f;
-        cSyms ??= elf.functionSymbols();
+        cSyms ??= elf.symbolIndex();
         return elfFrames(cSyms, vaddr);
       },
       close: () => elf.close(),

@@ -40,6 +40,15 @@ export interface ElfSymbol {
   size: number;
 }
 
+/** Function symbols sorted by address, one per address. */
+export interface SymbolIndex {
+  count: number;
+  /** The i-th symbol by address. */
+  at(i: number): ElfSymbol;
+  /** The symbol containing vaddr (a zero-size one covers up to the next), or null. */
+  find(vaddr: number): ElfSymbol | null;
+}
+
 export interface ElfFile {
   path: string;
   /** File size in bytes. */
@@ -56,14 +65,18 @@ export interface ElfFile {
   section(name: string): ElfSection | undefined;
   /** Bytes at a file offset. */
   read(offset: number, length: number): Buffer;
+  /** Reads target.length bytes at a file offset into target (throws like read). */
+  readInto(offset: number, target: Uint8Array): void;
   /** Contents of a section (empty for NOBITS). */
   sectionData(s: ElfSection): Buffer;
   /** Bytes at a link-time virtual address, or null when not backed by the file. */
   readVaddr(vaddr: number, length: number): Buffer | null;
   /** Link-time virtual address of a file offset, via the PT_LOAD headers; null when unmapped. */
   fileOffsetToVaddr(offset: number): number | null;
-  /** FUNC symbols of `.symtab`, else of `.dynsym`, sorted by address. */
+  /** FUNC symbols of `.symtab`, else of `.dynsym`, sorted by address (one per address). */
   functionSymbols(): ElfSymbol[];
+  /** The same symbols, for lookups by address. */
+  symbolIndex(): SymbolIndex;
   close(): void;
 }
 
@@ -85,17 +98,25 @@ export function openElf(path: string): ElfFile {
 
 function parseElf(path: string, fd: number): ElfFile {
   const size = fstatSync(fd).size;
-  const read = (offset: number, length: number): Buffer => {
+  const check = (offset: number, length: number) => {
     if (offset < 0 || length < 0 || offset + length > size) {
       throw new GbpError('parse', `${path}: ELF data at offset ${offset} (+${length}) lies beyond the end of the ${size}-byte file`, { file: path });
     }
-    const b = Buffer.allocUnsafe(length);
+  };
+  const readInto = (offset: number, b: Uint8Array): void => {
+    const length = b.length;
+    check(offset, length);
     let got = 0;
     while (got < length) {
       const n = readSync(fd, b, got, length - got, offset + got);
       if (n === 0) break;
       got += n;
     }
+  };
+  const read = (offset: number, length: number): Buffer => {
+    check(offset, length);
+    const b = Buffer.allocUnsafe(length);
+    readInto(offset, b);
     return b;
   };
   if (size < 64) throw new GbpError('parse', `${path}: not an ELF file (only ${size} bytes)`, { file: path });
@@ -148,6 +169,7 @@ function parseElf(path: string, fd: number): ElfFile {
     goBuildId: notes.go,
     section: (name) => sections.find((s) => s.name === name),
     read,
+    readInto,
     sectionData,
     readVaddr(vaddr, length) {
       for (const s of loads) {
@@ -161,7 +183,11 @@ function parseElf(path: string, fd: number): ElfFile {
       }
       return null;
     },
-    functionSymbols: () => functionSymbols(sections, sectionData),
+    functionSymbols: () => {
+      const idx = symbolIndex(sections, sectionData);
+      return Array.from({ length: idx.count }, (_, i) => idx.at(i));
+    },
+    symbolIndex: () => symbolIndex(sections, sectionData),
     close: () => closeSync(fd),
   };
   return elf;
@@ -201,46 +227,93 @@ function readNotes(sections: ElfSection[], data: (s: ElfSection) => Buffer): { g
 
 const align4 = (n: number) => (n + 3) & ~3;
 
-/**
- * A symbol whose name is decoded from the string table on first use: a
- * lookup needs the names of the few symbols it finds, not of the ~30k a big
- * binary has (decoding them all cost ~0.4 s when converting a perf text).
- */
-class LazyNameSymbol implements ElfSymbol {
-  private decoded: string | undefined;
-  constructor(
-    private readonly strs: Buffer,
-    private readonly nameOff: number,
-    readonly addr: number,
-    readonly size: number,
-  ) {}
-  get name(): string {
-    return (this.decoded ??= cstring(this.strs, this.nameOff));
-  }
-}
-
 /** A little-endian u64 as a number (exact below 2^53, as addresses and sizes are), without a BigInt per read. */
 function u64At(b: Buffer, o: number): number {
   return b.readUInt32LE(o) + b.readUInt32LE(o + 4) * 2 ** 32;
 }
 
-function functionSymbols(sections: ElfSection[], data: (s: ElfSection) => Buffer): ElfSymbol[] {
+/**
+ * FUNC symbols of `.symtab` (else `.dynsym`) by address, in typed arrays: a
+ * lookup makes the one symbol it finds, name included (cc1's 29k symbols as
+ * objects, sorted by a comparator, took 15-40 ms of a perf-text conversion
+ * that found none of them). Aliases share an address: the largest is kept,
+ * the first in the table among equals.
+ */
+function symbolIndex(sections: ElfSection[], data: (s: ElfSection) => Buffer): SymbolIndex {
   const tab = sections.find((s) => s.type === SHT_SYMTAB) ?? sections.find((s) => s.type === SHT_DYNSYM);
-  if (!tab || tab.link >= sections.length) return [];
+  if (!tab || tab.link >= sections.length) return indexOf(Buffer.alloc(0), new Float64Array(0), new Float64Array(0), new Uint32Array(0));
   const syms = data(tab);
   const strs = data(sections[tab.link]);
-  const out: ElfSymbol[] = [];
+  const max = Math.floor(syms.length / 24);
+  const addr = new Float64Array(max);
+  const size = new Float64Array(max);
+  const name = new Uint32Array(max);
+  let n = 0;
   // Elf64_Sym: name u32, info u8, other u8, shndx u16, value u64, size u64.
   for (let o = 24; o + 24 <= syms.length; o += 24) {
     const kind = syms[o + 4] & 0xf;
     if (kind !== STT_FUNC && kind !== STT_GNU_IFUNC) continue;
-    const shndx = syms.readUInt16LE(o + 6);
-    if (shndx === 0) continue; // undefined (imported) symbol
-    const addr = u64At(syms, o + 8);
-    if (addr === 0) continue;
-    out.push(new LazyNameSymbol(strs, syms.readUInt32LE(o), addr, u64At(syms, o + 16)));
+    if (syms.readUInt16LE(o + 6) === 0) continue; // undefined (imported) symbol
+    const a = u64At(syms, o + 8);
+    if (a === 0) continue;
+    addr[n] = a;
+    size[n] = u64At(syms, o + 16);
+    name[n++] = syms.readUInt32LE(o);
   }
-  out.sort((a, b) => a.addr - b.addr || b.size - a.size);
-  // Aliases share an address: keep the first (largest) one.
-  return out.filter((s, i) => i === 0 || s.addr !== out[i - 1].addr);
+  const order = byAddress(addr, n);
+  // One symbol per address: the largest, the first in the table among equals (order keeps table order within an address).
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = order[i];
+    const last = keep.length - 1;
+    if (last >= 0 && addr[keep[last]] === addr[s]) {
+      if (size[s] > size[keep[last]]) keep[last] = s;
+    } else keep.push(s);
+  }
+  const pick = <T extends Float64Array | Uint32Array>(from: T, to: T): T => {
+    for (let i = 0; i < keep.length; i++) to[i] = from[keep[i]];
+    return to;
+  };
+  return indexOf(strs, pick(addr, new Float64Array(keep.length)), pick(size, new Float64Array(keep.length)), pick(name, new Uint32Array(keep.length)));
+}
+
+/**
+ * Indexes [0, n) by address, table order within one address. Addresses
+ * below 2^32 (every executable's here) sort as one number each, address and
+ * index packed exactly below 2^53, by the typed array's native sort.
+ */
+function byAddress(addr: Float64Array, n: number): Int32Array {
+  const order = new Int32Array(n);
+  if (n < 1 << 21 && addr.subarray(0, n).every((a) => a < 2 ** 32)) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = addr[i] * 2 ** 21 + i;
+    keys.sort();
+    for (let i = 0; i < n; i++) order[i] = keys[i] % 2 ** 21;
+    return order;
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order.sort((a, b) => addr[a] - addr[b] || a - b);
+}
+
+function indexOf(strs: Buffer, addr: Float64Array, size: Float64Array, name: Uint32Array): SymbolIndex {
+  const at = (i: number): ElfSymbol => ({ name: cstring(strs, name[i]), addr: addr[i], size: size[i] });
+  return {
+    count: addr.length,
+    at,
+    find(vaddr) {
+      // The last symbol at or below vaddr; a zero-size symbol covers up to the next one.
+      let lo = 0;
+      let hi = addr.length - 1;
+      let i = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        if (addr[mid] <= vaddr) {
+          i = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      if (i < 0) return null;
+      return (size[i] > 0 ? vaddr < addr[i] + size[i] : i + 1 < addr.length) ? at(i) : null;
+    },
+  };
 }

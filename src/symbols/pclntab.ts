@@ -6,15 +6,14 @@
 // internal/abi/symtab.go (PCDATA_InlTreeIndex = 2, FUNCDATA_InlTree = 3),
 // debug/gosym/pclntab.go (version detection, pc-value decoding).
 import { GbpError } from '../errors.ts';
-import { cstring, type ElfFile } from './elf.ts';
+import { cstring, PT_LOAD, SHT_NOBITS, type ElfFile, type ElfSection } from './elf.ts';
+import { PclntabCore, type PclnBytes } from './pclntab-core/pclntab-core.ts';
 
 /** pclntab layouts we read: magic 0xfffffff0 (Go 1.18–1.19) and 0xfffffff1 (Go 1.20+). */
 export type PclnLayout = 'go1.18' | 'go1.20';
 
 const MAGIC: Record<number, PclnLayout> = { 0xfffffff0: 'go1.18', 0xfffffff1: 'go1.20' };
 const OLD_MAGIC: Record<number, string> = { 0xfffffffb: 'Go 1.2–1.15', 0xfffffffa: 'Go 1.16–1.17' };
-const PCDATA_InlTreeIndex = 2;
-const FUNCDATA_InlTree = 3;
 
 /** One source position; `inlined` is true for a frame inlined into its caller. `file` is '' and `line` 0 when unknown (alignment padding, assembly). */
 export interface SourceFrame {
@@ -51,20 +50,20 @@ export function pclntabSection(elf: ElfFile) {
 /** Reads the pclntab of `elf`; null when the binary has none (not Go). Throws GbpError for layouts older than Go 1.18. */
 export function readPclntab(elf: ElfFile): Pclntab | null {
   const sect = pclntabSection(elf);
-  if (!sect || sect.size < 64) return null;
-  const d = elf.sectionData(sect);
-  const magic = d.readUInt32LE(0);
+  if (!sect || sect.size < 64 || sect.type === SHT_NOBITS) return null;
+  const h = elf.read(sect.offset, Math.min(sect.size, 72)); // magic, 4 bytes, 8 words
+  if (h.length < 72) throw new GbpError('parse', `${elf.path}: damaged pclntab: a ${sect.size}-byte table is shorter than its header`, { file: elf.path });
+  const magic = h.readUInt32LE(0);
   const layout = MAGIC[magic];
   if (!layout) {
     const old = OLD_MAGIC[magic];
     const what = old ? `the ${old} layout (magic 0x${magic.toString(16)}) is unsupported; only Go 1.18 and later are read` : `unknown pclntab magic 0x${magic.toString(16)}`;
     throw new GbpError('parse', `${elf.path}: ${what}`, { file: elf.path });
   }
-  if (d[4] !== 0 || d[5] !== 0 || d[7] !== 8) {
-    throw new GbpError('parse', `${elf.path}: pclntab header is not a 64-bit Go 1.18+ header (ptrSize ${d[7]})`, { file: elf.path });
+  if (h[4] !== 0 || h[5] !== 0 || h[7] !== 8) {
+    throw new GbpError('parse', `${elf.path}: pclntab header is not a 64-bit Go 1.18+ header (ptrSize ${h[7]})`, { file: elf.path });
   }
-  const quantum = d[6];
-  const word = (i: number) => Number(d.readBigUInt64LE(8 + i * 8));
+  const word = (i: number) => Number(h.readBigUInt64LE(8 + i * 8));
   const nfunc = word(0);
   const funcnameOff = word(3);
   const cuOff = word(4);
@@ -73,159 +72,33 @@ export function readPclntab(elf: ElfFile): Pclntab | null {
   const pclnOff = word(7);
   const bad = (what: string) => new GbpError('parse', `${elf.path}: damaged pclntab: ${what}`, { file: elf.path });
   for (const [n, off] of [['funcname', funcnameOff], ['cu', cuOff], ['filetab', filetabOff], ['pctab', pctabOff], ['pcln', pclnOff]] as const) {
-    if (off <= 0 || off >= d.length) throw bad(`${n} offset ${off} outside the ${d.length}-byte table`);
+    if (off <= 0 || off >= sect.size) throw bad(`${n} offset ${off} outside the ${sect.size}-byte table`);
   }
-  if (pclnOff + (nfunc + 1) * 8 > d.length) throw bad(`${nfunc} functions do not fit`);
+  if (pclnOff + (nfunc + 1) * 8 > sect.size) throw bad(`${nfunc} functions do not fit`);
 
   const md = findModuledata(elf, sect.addr, sect.addr + funcnameOff, layout);
   // debug/gosym uses .text's address because the header's copy "may be unrelocated"; 1.26 no longer stores it.
   const textStart = md?.text ?? elf.section('.text')?.addr ?? word(2);
   const gofunc = md?.gofunc ?? null;
+  const bytes = pclnBytes(elf, sect, gofunc);
+  for (const [off, n] of bytes.ranges) {
+    if (off + n > elf.size) throw new GbpError('parse', `${elf.path}: ELF data at offset ${off} (+${n}) lies beyond the end of the ${elf.size}-byte file`, { file: elf.path });
+  }
+  const core = new PclntabCore({ quantum: h[6], nfunc, cuOff, pctabOff, pclnOff, go120: layout === 'go1.20' }, bytes, elf.readInto);
 
-  const ftab = pclnOff;
-  const entryOff = (i: number) => d.readUInt32LE(ftab + i * 8);
-  const funcOff = (i: number) => pclnOff + d.readUInt32LE(ftab + i * 8 + 4);
-  const pcdataStart = layout === 'go1.20' ? 44 : 40;
-  const nfuncdataAt = pcdataStart - 1;
-  const cstr = (off: number) => cstring(d, off);
-  const names = new Map<number, string>();
-  const funcName = (nameOff: number) => {
-    let s = names.get(nameOff);
-    if (s === undefined) names.set(nameOff, (s = cstr(funcnameOff + nameOff)));
+  // Strings are made here, once per name and per file; the core gives their offsets.
+  const cstrAt = (cache: Map<number, string>, off: number): string => {
+    let s = cache.get(off);
+    if (s === undefined) cache.set(off, (s = cstring(core.tab(), off)));
     return s;
   };
-
-  // pc-value table walk (runtime.pcvalue / gosym step): zig-zag value deltas, pc deltas × quantum.
-  // Each table is decoded once into [pc end - entry, value] pairs (tables are
-  // shared between functions, so pcs stay relative to the entry), then looked
-  // up by binary search: a hot function's many sampled addresses no longer
-  // walk its table from the start each time. The pairs of all tables share
-  // one arena of 8 MiB (a count, then the pairs), emptied when half full: an
-  // array per table made symbolizing a 167 MB perf text run 38 scavenges
-  // instead of 18. (A table longer than the free half grows the arena.)
-  const decodedAt = new Map<number, number>(); // table offset -> its count's index in `pairs`
-  let pairs = new Int32Array(1 << 21);
-  let used = 0;
-  const decode = (tableOff: number): number => {
-    const base = used;
-    let w = base + 1;
-    let p = pctabOff + tableOff;
-    let val = -1;
-    let pc = 0;
-    let first = true;
-    while (p < d.length) {
-      // Varints are uint32 (runtime.readvarint): 5 bytes at most.
-      let b = d[p++];
-      let uv = b & 0x7f;
-      for (let shift = 7; b & 0x80 && shift < 35; shift += 7) {
-        b = d[p++];
-        uv |= (b & 0x7f) << shift;
-      }
-      uv >>>= 0;
-      if (uv === 0 && !first) break;
-      first = false;
-      val += uv & 1 ? ~(uv >>> 1) : uv >>> 1;
-      b = d[p++];
-      let pcd = b & 0x7f;
-      for (let shift = 7; b & 0x80 && shift < 35; shift += 7) {
-        b = d[p++];
-        pcd |= (b & 0x7f) << shift;
-      }
-      pc += (pcd >>> 0) * quantum;
-      if (w + 2 > pairs.length) {
-        const bigger = new Int32Array(pairs.length * 2);
-        bigger.set(pairs.subarray(0, w));
-        pairs = bigger;
-      }
-      pairs[w++] = pc;
-      pairs[w++] = val;
-    }
-    pairs[base] = (w - base - 1) >> 1;
-    used = w;
-    return base;
-  };
-  const pcvalue = (tableOff: number, entry: number, target: number): number => {
-    if (tableOff === 0) return -1;
-    let at = decodedAt.get(tableOff);
-    if (at === undefined) {
-      if (used > pairs.length >> 1) {
-        decodedAt.clear();
-        used = 0;
-      }
-      decodedAt.set(tableOff, (at = decode(tableOff)));
-    }
-    const t = pairs;
-    const n = t[at];
-    const rel = target - entry;
-    // First pair whose pc end lies beyond the target.
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (rel < t[at + 1 + mid * 2]) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo < n ? t[at + 2 + lo * 2] : -1;
-  };
-
+  const names = new Map<number, string>();
   const files = new Map<number, string>();
-  const fileName = (fo: number, fileno: number): string => {
-    if (fileno < 0) return '';
-    const cu = d.readUInt32LE(fo + 32);
-    const at = cuOff + (cu + fileno) * 4;
-    if (at + 4 > d.length) return '';
-    const off = d.readUInt32LE(at);
-    if (off === 0xffffffff) return '';
-    // One string per file, shared by its frames.
-    let f = files.get(off);
-    if (f === undefined) files.set(off, (f = cstr(filetabOff + off)));
-    return f;
-  };
-  const frameAt = (name: string, fo: number, entry: number, pc: number, inlined: boolean): SourceFrame => ({
-    name,
-    file: fileName(fo, pcvalue(d.readUInt32LE(fo + 20), entry, pc)),
-    line: Math.max(0, pcvalue(d.readUInt32LE(fo + 24), entry, pc)),
-    inlined,
-  });
-
-  const inlSize = layout === 'go1.20' ? 16 : 20;
-  const inlNameAt = layout === 'go1.20' ? 4 : 12;
-  const inlParentPcAt = layout === 'go1.20' ? 8 : 16;
-  const inlTree = (fo: number): number | null => {
-    if (gofunc === null) return null;
-    const npcdata = d.readUInt32LE(fo + 28);
-    const nfuncdata = d[fo + nfuncdataAt];
-    if (nfuncdata <= FUNCDATA_InlTree) return null;
-    const off = d.readUInt32LE(fo + pcdataStart + npcdata * 4 + FUNCDATA_InlTree * 4);
-    return off === 0xffffffff ? null : gofunc + off;
-  };
-
-  // Inline-tree records (16-20 bytes each) are read through 64 KiB blocks of
-  // the file: one read per block instead of one system call per record.
-  const blocks = new Map<number, Buffer | null>();
-  const readRecord = (vaddr: number, length: number): Buffer | null => {
-    const bi = Math.floor(vaddr / RECORD_BLOCK);
-    const off = vaddr - bi * RECORD_BLOCK;
-    if (off + length <= RECORD_BLOCK) {
-      let b = blocks.get(bi);
-      if (b === undefined) blocks.set(bi, (b = elf.readVaddr(bi * RECORD_BLOCK, RECORD_BLOCK)));
-      if (b) return b.subarray(off, off + length);
-    }
-    return elf.readVaddr(vaddr, length); // a block that crosses a segment's end
-  };
-
-  const find = (addr: number): number => {
-    const rel = addr - textStart;
-    if (rel < entryOff(0) || rel >= entryOff(nfunc)) return -1;
-    let lo = 0;
-    let hi = nfunc; // invariant: entryOff(lo) <= rel < entryOff(hi)
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (entryOff(mid) <= rel) lo = mid;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const funcName = (nameOff: number) => cstrAt(names, funcnameOff + nameOff);
+  const d32 = (off: number) => core.tab().readUInt32LE(off);
+  const entryOff = (i: number) => d32(pclnOff + i * 8);
+  const rel = (addr: number) => addr - textStart;
+  const inText = (r: number) => r >= 0 && r <= 0xffffffff;
 
   return {
     layout,
@@ -234,37 +107,40 @@ export function readPclntab(elf: ElfFile): Pclntab | null {
     hasInlineInfo: gofunc !== null,
     entry: (i) => textStart + entryOff(i),
     end: (i) => textStart + entryOff(i + 1),
-    name: (i) => funcName(d.readInt32LE(funcOff(i) + 4)),
-    find,
+    name: (i) => funcName(core.tab().readInt32LE(pclnOff + d32(pclnOff + i * 8 + 4) + 4)),
+    find: (addr) => (inText(rel(addr)) ? core.find(rel(addr)) : -1),
     frames(addr) {
-      const i = find(addr);
-      if (i < 0) return [];
-      const fo = funcOff(i);
-      const entry = textStart + d.readUInt32LE(fo);
+      const r = rel(addr);
+      if (!inText(r)) return [];
+      const [f, n] = core.frames(r);
       const out: SourceFrame[] = [];
-      let pc = addr;
-      const tree = inlTree(fo);
-      if (tree !== null) {
-        const npcdata = d.readUInt32LE(fo + 28);
-        const inlTab = npcdata > PCDATA_InlTreeIndex ? d.readUInt32LE(fo + pcdataStart + PCDATA_InlTreeIndex * 4) : 0;
-        // As runtime's inlineUnwinder: the index at pc names the innermost inlined
-        // function; its parentPc is an instruction positioned at the call site.
-        for (let guard = 0; guard < 1000; guard++) {
-          const ix = pcvalue(inlTab, entry, pc);
-          if (ix < 0) break;
-          const rec = readRecord(tree + ix * inlSize, inlSize);
-          if (!rec) break;
-          out.push(frameAt(funcName(rec.readInt32LE(inlNameAt)), fo, entry, pc, true));
-          pc = entry + rec.readInt32LE(inlParentPcAt);
-        }
+      for (let k = 0; k < n * 4; k += 4) {
+        const file = f[k + 1];
+        out.push({ name: funcName(f[k]), file: file === -1 ? '' : cstrAt(files, filetabOff + (file >>> 0)), line: f[k + 2], inlined: f[k + 3] === 1 });
       }
-      out.push(frameAt(funcName(d.readInt32LE(fo + 4)), fo, entry, pc, false));
       return out;
     },
   };
 }
 
-const RECORD_BLOCK = 1 << 16;
+/**
+ * The file ranges the core needs: the pclntab section, and go:func.* (the
+ * base of FUNCDATA offsets: inline trees) up to the end of its PT_LOAD
+ * segment's file bytes. One range when both lie in one segment (Go 1.26
+ * keeps go:func.* inside .gopclntab, 1.19 in .rodata just before it).
+ */
+function pclnBytes(elf: ElfFile, sect: ElfSection, gofunc: number | null): PclnBytes {
+  const tab: [number, number] = [sect.offset, sect.size];
+  const seg = gofunc === null ? undefined : elf.segments.find((s) => s.type === PT_LOAD && gofunc >= s.vaddr && gofunc < s.vaddr + s.filesz);
+  if (!seg || gofunc === null) return { ranges: [tab], tab: [0, 0, sect.size], funcdata: null };
+  const fdAt = seg.offset + (gofunc - seg.vaddr);
+  const fdEnd = seg.offset + seg.filesz;
+  if (sect.offset >= seg.offset && sect.offset + sect.size <= fdEnd) {
+    const start = Math.min(sect.offset, fdAt);
+    return { ranges: [[start, fdEnd - start]], tab: [0, sect.offset - start, sect.size], funcdata: [0, fdAt - start, fdEnd - fdAt] };
+  }
+  return { ranges: [tab, [fdAt, fdEnd - fdAt]], tab: [0, 0, sect.size], funcdata: [1, 0, fdEnd - fdAt] };
+}
 
 interface Moduledata {
   text: number;
