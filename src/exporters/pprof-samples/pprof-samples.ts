@@ -69,6 +69,7 @@ export function encodeStackSamples(inp: StackSamplesInput, check: (g: number, lo
     const locs = new Int32Array(ex.memory.buffer, ex.out(4), ex.out(5));
     write = check(ex.out(3), locs, locs.length) ? 0 : 1;
   }
-  const bytes = Buffer.from(new Uint8Array(ex.memory.buffer, ex.out(0), ex.out(1)));
+  // A view, not a copy: the instance's memory lives as long as the bytes do (until gzip has them).
+  const bytes = Buffer.from(ex.memory.buffer, ex.out(0), ex.out(1));
   return { bytes, samples: ex.out(2) };
 }
