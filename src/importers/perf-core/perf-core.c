@@ -10,8 +10,8 @@
 // returns to JS with a code, and JS answers through the exports below. So the
 // two hold one parser between them, and its rules are written once.
 //
-// Memory: src/wasm/bump.h (about twice what the distinct frames, stacks and
-// groups need).
+// Memory: src/wasm/bump.h (a doubled table's old block serves the next
+// table of that size).
 
 #include "../../wasm/bump.h"
 
@@ -29,8 +29,9 @@ static i32 *filled(u32 n, i32 v) {
   return a;
 }
 
-// Doubles an open-addressing table of ids [from, n) (-1 when free), placing each by hash_of(id).
-static i32 *rehash_ids(u32 *mask, u32 from, u32 n, u32 (*hash_of)(u32 id)) {
+// Doubles an open-addressing table of ids [from, n) (-1 when free), placing each by hash_of(id); releases the old one.
+static i32 *rehash_ids(i32 *old, u32 *mask, u32 from, u32 n, u32 (*hash_of)(u32 id)) {
+  release(old);
   u32 size = (*mask + 1) * 2;
   i32 *t = filled(size, -1);
   *mask = size - 1;
@@ -143,6 +144,7 @@ static u32 keys_add(Keys *k, const u8 *p, u32 n, u32 h) {
     k->mask = old_n * 2 - 1;
     for (u32 i = 0; i < old_n; i++)
       if (old[i * 4] != ~0u) keys_place(k, old[i * 4], old[i * 4 + 1]);
+    release(old);
   }
   keys_place(k, id, h);
   return id;
@@ -288,6 +290,7 @@ EXPORT(input) u8 *input(u32 n) {
     while (cap < tail + n) cap *= 2;
     u8 *bigger = alloc(cap);
     if (tail) __builtin_memcpy(bigger, in + pos, tail);
+    release(in);
     in = bigger;
     in_cap = cap;
   } else if (pos && tail) __builtin_memmove(in, in + pos, tail);
@@ -335,7 +338,7 @@ static i32 child(i32 parent, i32 frame) {
   node4[node * 4 + 3] = 0;
   node4[parent * 4 + 2] = node;
   ttable[h] = node;
-  if ((u32)node * 2 > tmask) ttable = rehash_ids(&tmask, 1, nodes, node_hash);
+  if ((u32)node * 2 > tmask) ttable = rehash_ids(ttable, &tmask, 1, nodes, node_hash);
   return node;
 }
 
@@ -374,7 +377,7 @@ static void add_group(i32 leaf, double pid, double tid, i32 comm, double period)
     g_samples[g] = 0;
     g_period[g] = 0;
     g_table[h] = g;
-    if (ngroups * 2 > g_mask + 1) g_table = rehash_ids(&g_mask, 0, ngroups, group_hash_of);
+    if (ngroups * 2 > g_mask + 1) g_table = rehash_ids(g_table, &g_mask, 0, ngroups, group_hash_of);
   }
   g_samples[g] += 1;
   g_period[g] += period;
@@ -412,7 +415,7 @@ static void add_to_timeline(double pid, double t) {
   tl_bucket[e] = b;
   tl_count[e] = 1;
   tl_table[h] = e;
-  if (ntl * 2 > tl_mask + 1) tl_table = rehash_ids(&tl_mask, 0, ntl, tl_hash_of);
+  if (ntl * 2 > tl_mask + 1) tl_table = rehash_ids(tl_table, &tl_mask, 0, ntl, tl_hash_of);
 }
 
 static u32 prev_hash_of(u32 i) {
@@ -448,7 +451,7 @@ static Prev *prev_of(double tid, u32 n) {
       p->depth = 0;
       prev_table[h] = i;
       last_prev = i;
-      if (nprev * 2 > prev_mask + 1) prev_table = rehash_ids(&prev_mask, 0, nprev, prev_hash_of);
+      if (nprev * 2 > prev_mask + 1) prev_table = rehash_ids(prev_table, &prev_mask, 0, nprev, prev_hash_of);
     }
   }
   if (p->cap < n) {
@@ -895,6 +898,7 @@ EXPORT(split_frame) int split_frame(void) {
   u32 n = (sp - s) + 1 + sym_n + 4;
   if (n > fid_scratch_cap) {
     fid_scratch_cap = n * 2;
+    release(fid_scratch);
     fid_scratch = alloc(fid_scratch_cap);
   }
   __builtin_memcpy(fid_scratch, in + s, sp - s);

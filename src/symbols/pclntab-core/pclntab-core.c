@@ -128,6 +128,8 @@ static void cache_grow(void) {
     ckey[h] = ok[i];
     cat[h] = oa[i];
   }
+  release(ok);
+  release(oa);
 }
 
 // The table's decoded pairs (decoding it on first use).
