@@ -5,8 +5,8 @@
 // in funcnametab, files in filetab) and numbers; JS makes each string once.
 //
 // The binary is not trusted: every read is bounds-checked, and a read past
-// the bytes JS gave yields 0 (as a Buffer read of a missing byte did in the
-// JS version), so a damaged table gives wrong or missing frames, never a trap.
+// the bytes JS gave yields 0 (as a missing byte did in the JS reader this
+// core replaced), so a damaged table gives wrong or missing frames, never a trap.
 // Layouts: see pclntab.ts.
 
 #include "../../wasm/bump.h"
@@ -22,7 +22,7 @@ static u32 pcdata_start, inl_size, inl_name_at, inl_parent_at;
 
 // Decoded pc-value tables: for each table (by offset), a count and then
 // [pc end - entry, value] pairs, in one arena emptied when half full (the
-// JS version's cache: a hot function's many addresses no longer walk its
+// JS reader's cache: a hot function's many addresses no longer walk its
 // tables from the start each time).
 static i32 *pairs;
 static u32 pairs_cap, used;
