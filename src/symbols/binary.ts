@@ -2,7 +2,7 @@
 // file itself (pclntab for Go, .symtab/.dynsym otherwise) or from a sidecar.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { openElf, PT_LOAD, type ElfFile, type ElfSymbol, type SymbolIndex } from './elf.ts';
+import { openElf, PT_LOAD, symbolAt, type ElfFile, type ElfSymbol, type SymbolIndex } from './elf.ts';
 import { readPclntab, type SourceFrame } from './pclntab.ts';
 
 export type { SourceFrame } from './pclntab.ts';
@@ -80,18 +80,6 @@ export function openBinarySymbols(path: string): SymbolTable {
 
 /** The symbol containing vaddr; a zero-size symbol covers up to the next one. */
 export function findSymbol(list: ElfSymbol[], vaddr: number): ElfSymbol | null {
-  let lo = 0;
-  let hi = list.length - 1;
-  let at = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid].addr <= vaddr) {
-      at = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  if (at < 0) return null;
-  const s = list[at];
-  if (s.size > 0 ? vaddr < s.addr + s.size : at + 1 < list.length) return s;
-  return null;
+  const i = symbolAt(list.length, (j) => list[j].addr, (j) => list[j].size, vaddr);
+  return i < 0 ? null : list[i];
 }

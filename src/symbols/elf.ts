@@ -301,19 +301,27 @@ function indexOf(strs: Buffer, addr: Float64Array, size: Float64Array, name: Uin
     count: addr.length,
     at,
     find(vaddr) {
-      // The last symbol at or below vaddr; a zero-size symbol covers up to the next one.
-      let lo = 0;
-      let hi = addr.length - 1;
-      let i = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1;
-        if (addr[mid] <= vaddr) {
-          i = mid;
-          lo = mid + 1;
-        } else hi = mid - 1;
-      }
-      if (i < 0) return null;
-      return (size[i] > 0 ? vaddr < addr[i] + size[i] : i + 1 < addr.length) ? at(i) : null;
+      const i = symbolAt(addr.length, (j) => addr[j], (j) => size[j], vaddr);
+      return i < 0 ? null : at(i);
     },
   };
+}
+
+/**
+ * Index of the symbol containing vaddr among n sorted by address (addr(i),
+ * size(i)), or -1: the last at or below vaddr; a zero-size one covers up to the next.
+ */
+export function symbolAt(n: number, addr: (i: number) => number, size: (i: number) => number, vaddr: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  let at = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (addr(mid) <= vaddr) {
+      at = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  if (at < 0) return -1;
+  return (size(at) > 0 ? vaddr < addr(at) + size(at) : at + 1 < n) ? at : -1;
 }
