@@ -31,19 +31,34 @@ export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: 
   const nf = s.node4;
   const es = exp.start;
   const parts = new CpuPprofParts(event, s, exp.frames, binaries, [], {}, []);
-  // The leaf is never trimmed (garbage goes from the outer end and a stack keeps at least one frame).
-  const leafPeriod = new Map<string, number>();
+  // The leaf is never trimmed (garbage goes from the outer end and a stack
+  // keeps at least one frame). Summed per leaf frame first (fewer map
+  // updates), DSOs then added in the groups' order, as buildCpuPprof does.
+  const periodOfLeaf = new Float64Array(s.frames.length + 1); // [rf + 1]; [0]: stacks with no frame
+  const isLeaf = new Uint8Array(s.frames.length + 1);
+  const leaves: number[] = [];
   for (let g = 0; g < s.groups; g++) {
     const leaf = s.gLeaf[g];
-    const dso = leaf > 0 ? exp.frames[es[nf[leaf << 2]]].dso : '';
-    leafPeriod.set(dso, (leafPeriod.get(dso) ?? 0) + s.gPeriod[g]);
+    const at = leaf > 0 ? nf[leaf << 2] + 1 : 0;
+    if (!isLeaf[at]) leaves.push(at);
+    isLeaf[at] = 1;
+    periodOfLeaf[at] += s.gPeriod[g];
+  }
+  const leafPeriod = new Map<string, number>();
+  for (const at of leaves) {
+    const dso = at > 0 ? exp.frames[es[at - 1]].dso : '';
+    leafPeriod.set(dso, (leafPeriod.get(dso) ?? 0) + periodOfLeaf[at]);
   }
   parts.mapMainDso(leafPeriod);
 
   const trimmer = trim ? new UnwindGarbageTrimmer(exp.frames) : null;
   // keep() drops frames only from a stack whose outermost frame has no mapping (rule 1): only those need their expansion.
   const unmappedOuter = new Uint8Array(s.frames.length);
-  for (let rf = 0; rf < s.frames.length; rf++) unmappedOuter[rf] = es[rf + 1] > es[rf] && frameGarbageFlags(exp.frames[es[rf + 1] - 1]) & UNMAPPED ? 1 : 0;
+  let anyUnmapped = false;
+  for (let rf = 0; rf < s.frames.length; rf++) {
+    unmappedOuter[rf] = es[rf + 1] > es[rf] && frameGarbageFlags(exp.frames[es[rf + 1] - 1]) & UNMAPPED ? 1 : 0;
+    anyUnmapped ||= unmappedOuter[rf] === 1;
+  }
   const locOfRaw = new Int32Array(s.frames.length); // 0 = not yet made
   const partial = new Map<string, number>();
   const location = (rf: number, keep: number): number => {
@@ -60,17 +75,17 @@ export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: 
   // locations). Only a stack whose outermost frame has no mapping can lose
   // frames (keep()'s rule 1), and the outermost frame of every trie node is
   // known in one pass (a parent comes before its children).
-  const top = new Int32Array(s.nodes);
-  for (let n = 1; n < s.nodes; n++) {
-    const p = nf[(n << 2) + 1];
-    top[n] = p === 0 ? nf[n << 2] : top[p];
-  }
   const merged = new MergedSamples();
   const trimmed = new Uint8Array(s.groups);
   let locs = new Int32Array(256);
   let garbageSamples = 0;
   let garbageFrames = 0;
-  if (trimmer) {
+  if (trimmer && anyUnmapped) {
+    const top = new Int32Array(s.nodes);
+    for (let n = 1; n < s.nodes; n++) {
+      const p = nf[(n << 2) + 1];
+      top[n] = p === 0 ? nf[n << 2] : top[p];
+    }
     let raw = new Int32Array(256); // raw frames of a stack, leaf first
     let full = new Int32Array(256); // their expansion
     for (let g = 0; g < s.groups; g++) {
@@ -112,8 +127,10 @@ export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: 
   for (let g = 0; g < s.groups; g++) {
     if (trimmed[g]) continue;
     setOf[g] = parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]).labelSet;
-    for (let n = s.gLeaf[g]; n > 0 && !onPath[n]; n = nf[(n << 2) + 1]) onPath[n] = 1;
+    onPath[s.gLeaf[g]] = 1;
   }
+  // Leaves to the root in one pass: a parent always has a lower index than its children.
+  for (let n = s.nodes - 1; n > 0; n--) if (onPath[n]) onPath[nf[(n << 2) + 1]] = 1;
   for (let n = 1; n < s.nodes; n++) {
     const rf = nf[n << 2];
     if (onPath[n]) location(rf, es[rf + 1] - es[rf]); // made once per raw frame (locOfRaw)
