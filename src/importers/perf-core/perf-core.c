@@ -313,6 +313,8 @@ static u32 node_hash(u32 n) {
   return trie_hash(node4[n * 4 + 1], node4[n * 4]);
 }
 
+static i32 new_node(i32 parent, i32 frame, u32 h);
+
 // The node for `frame` under `parent`; the child a node was last asked for answers most lookups.
 static i32 child(i32 parent, i32 frame) {
   i32 last = node4[parent * 4 + 2];
@@ -327,6 +329,20 @@ static i32 child(i32 parent, i32 frame) {
     }
     h = (h + 1) & tmask;
   }
+  return new_node(parent, frame, h);
+}
+
+// A child for a node made during this same walk: it has none yet, so the
+// free slot is found without reading the nodes the probe passes (each one a
+// likely cache miss: the trie is megabytes).
+static i32 first_child(i32 parent, i32 frame) {
+  u32 h = trie_hash(parent, frame) & tmask;
+  while (ttable[h] != -1) h = (h + 1) & tmask;
+  return new_node(parent, frame, h);
+}
+
+// Makes node (frame, parent) in free slot h of the table.
+static i32 new_node(i32 parent, i32 frame, u32 h) {
   i32 node = (i32)nodes++;
   if (nodes > node_cap) {
     node4 = regrow(node4, node_cap * 16, node_cap * 32);
@@ -495,9 +511,11 @@ EXPORT(flush) void flush(void) {
   i32 node = 0;
   u32 k = 0, same = n < prev->depth ? n : prev->depth;
   while (k < same && pf[k] == stack[n - 1 - k]) node = pn[k++];
-  for (; k < n; k++) {
+  for (int made = 0; k < n; k++) {
     i32 f = stack[n - 1 - k];
-    node = child(node, f);
+    u32 before = nodes;
+    node = made ? first_child(node, f) : child(node, f);
+    made = nodes != before;
     pf[k] = f;
     pn[k] = node;
   }
