@@ -511,11 +511,10 @@ EXPORT(flush) void flush(void) {
   i32 node = 0;
   u32 k = 0, same = n < prev->depth ? n : prev->depth;
   while (k < same && pf[k] == stack[n - 1 - k]) node = pn[k++];
-  for (int made = 0; k < n; k++) {
+  const u32 fresh = nodes; // nodes from here on are made by this walk
+  for (; k < n; k++) {
     i32 f = stack[n - 1 - k];
-    u32 before = nodes;
-    node = made ? first_child(node, f) : child(node, f);
-    made = nodes != before;
+    node = (u32)node >= fresh ? first_child(node, f) : child(node, f);
     pf[k] = f;
     pn[k] = node;
   }
