@@ -86,6 +86,9 @@ function everyFieldProfile(): PprofBuilder {
   const inl = b.location({ mapping: m, address: '401000', lines: [{ name: 'main.inl', systemName: 'main.inl.sys', file: '/src/x.go', line: 12, startLine: 3 }, { name: 'main.main', file: '/src/x.go', line: 30, startLine: 25 }] });
   const kern = b.location({ mapping: k, address: 'ffffffff8a2b3c4d', lines: [{ name: 'native_write_msr ü' }] });
   const bare = b.location({ address: 1234 });
+  // 40 inlined lines: a location message longer than 127 bytes (a two-byte length).
+  const deep = b.location({ mapping: m, address: '402000', lines: Array.from({ length: 40 }, (_, i) => ({ name: `main.f${i}`, file: '/src/y.go', line: 100000 + i })) });
+  b.sample([deep], [1, 1]);
   b.sample([kern, inl], [3, 3_000_000], { comm: 'my tool', pid: 42, rss: [1234567, 'bytes'], big: 2 ** 40, neg: -5, zero: 0 });
   b.sample([bare, inl], [0, 2 ** 53]);
   // Enough samples to span several of the encoder's chunks.
@@ -96,7 +99,9 @@ function everyFieldProfile(): PprofBuilder {
 test('encoding matches pprof-format byte for byte: decode and re-encode give the same bytes', async () => {
   const raw = gunzipSync(await everyFieldProfile().encodeGzip());
   const p = Profile.decode(raw);
-  assert.equal(p.sample.length, 20002);
+  assert.equal(p.sample.length, 20003);
+  const deep = p.location[3];
+  assert.deepEqual([deep.line.length, Number(deep.line[39].line)], [40, 100039]);
   assert.equal(Buffer.compare(Buffer.from(p.encode()), raw), 0);
   const s = (i: number | bigint) => p.stringTable.strings[Number(i)];
   const m = p.mapping[0];
@@ -106,9 +111,9 @@ test('encoding matches pprof-format byte for byte: decode and re-encode give the
   assert.deepEqual(p.location[0].line.map((l) => [s(p.function[Number(l.functionId) - 1].name), Number(l.line)]), [['main.inl', 12], ['main.main', 30]]);
   assert.equal(s(p.function[0].systemName), 'main.inl.sys');
   assert.equal(s(p.location[1].line[0].functionId && p.function[Number(p.location[1].line[0].functionId) - 1].name), 'native_write_msr ü');
-  const labels = Object.fromEntries(p.sample[0].label.map((l) => [s(l.key), [s(l.str), Number(BigInt.asIntN(64, BigInt(l.num))), s(l.numUnit)]]));
+  const labels = Object.fromEntries(p.sample[1].label.map((l) => [s(l.key), [s(l.str), Number(BigInt.asIntN(64, BigInt(l.num))), s(l.numUnit)]]));
   assert.deepEqual(labels, { comm: ['my tool', 0, ''], pid: ['', 42, ''], rss: ['', 1234567, 'bytes'], big: ['', 2 ** 40, ''], neg: ['', -5, ''], zero: ['', 0, ''] });
-  assert.equal(Number(p.sample[1].value[1]), 2 ** 53);
+  assert.equal(Number(p.sample[2].value[1]), 2 ** 53);
   assert.equal(BigInt(p.timeNanos), 1764150000123456789n);
   assert.deepEqual(p.comment.map(s), ['made by a test', 'second comment']);
 });

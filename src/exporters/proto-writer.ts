@@ -55,6 +55,32 @@ export class ProtoWriter {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
+  /**
+   * Starts a length-delimited field whose length is not known yet, with one
+   * byte kept for it (end() writes it): no sizing pass over the body. The
+   * caller's ensure() covers the body and 4 bytes more.
+   */
+  begin(field: number): number {
+    this.buf[this.pos] = (field << 3) | 2;
+    this.pos += 2;
+    return this.pos;
+  }
+
+  /** Ends the field begun at `start`: writes its length, moving the body up when the length takes more than a byte. */
+  end(start: number): void {
+    const n = this.pos - start;
+    const b = this.buf;
+    if (n < 128) {
+      b[start - 1] = n;
+      return;
+    }
+    const extra = this.sizeVarint(n) - 1;
+    b.copyWithin(start + extra, start, this.pos);
+    this.pos = start - 1;
+    this.varint(n);
+    this.pos = start + extra + n;
+  }
+
   /** Bytes [s, e) of src as they are (the caller made room with ensure()). */
   bytes(src: Uint8Array, s: number, e: number): void {
     const b = this.buf;
@@ -80,7 +106,15 @@ export class ProtoWriter {
       this.pos = p;
       return;
     }
-    let [hi, lo] = words(v);
+    this.pos = p;
+    const [hi, lo] = words(v);
+    this.varint64(hi, lo);
+  }
+
+  /** The varint of the uint64 hi * 2^32 + lo (32-bit words, as words() gives them). */
+  varint64(hi: number, lo: number): void {
+    const b = this.buf;
+    let p = this.pos;
     while (hi) {
       b[p++] = (lo & 127) | 128;
       lo = ((lo >>> 7) | (hi << 25)) >>> 0;
@@ -102,11 +136,30 @@ export class ProtoWriter {
     }
     if (v === 0n) return 0;
     const [hi, lo] = words(v);
+    return this.sizeVarint64(hi, lo);
+  }
+
+  /** Bytes of the varint of hi * 2^32 + lo; 0 for the value 0, like sizeVarint. */
+  sizeVarint64(hi: number, lo: number): number {
+    if (hi === 0 && lo === 0) return 0;
     const c = hi >>> 24;
     if (c !== 0) return c < 128 ? 9 : 10;
     const m = ((lo >>> 28) | (hi << 4)) >>> 0;
     if (m !== 0) return m < 16384 ? (m < 128 ? 5 : 6) : m < 2097152 ? 7 : 8;
     return lo < 16384 ? (lo < 128 ? 1 : 2) : lo < 2097152 ? 3 : 4;
+  }
+
+  /** A varint field of hi * 2^32 + lo, omitted when 0. */
+  field64(field: number, hi: number, lo: number): void {
+    if (hi === 0 && lo === 0) return;
+    this.buf[this.pos++] = field << 3;
+    this.varint64(hi, lo);
+  }
+
+  /** Bytes of a field64 (tag + value), 0 when omitted. */
+  sizeField64(hi: number, lo: number): number {
+    const n = this.sizeVarint64(hi, lo);
+    return n ? 1 + n : 0;
   }
 
   /** Bytes of a varint field (tag + value), 0 when omitted. */
@@ -117,7 +170,7 @@ export class ProtoWriter {
 }
 
 /** [high, low] 32-bit words of a uint64/int64 (negative: two's complement), as pprof-format computes them. */
-function words(v: number | bigint): [number, number] {
+export function words(v: number | bigint): [number, number] {
   const neg = v < 0;
   if (neg) v = -v;
   let lo: number;
