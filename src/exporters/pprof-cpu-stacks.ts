@@ -26,14 +26,49 @@ export interface StacksPprof {
  * UnwindGarbageTrimmer decides it on the expanded stack (a cut inside an
  * expansion keeps its inner frames as their own location). Stacks that
  * become equal (same locations and thread) are merged into one sample.
+ *
+ * Each pass over the groups or the trie is a function of its own: V8
+ * optimizes a long loop on the stack (OSR) one function at a time, and one
+ * function holding all the passes was compiled 9 times and deoptimized at
+ * each pass it had not yet run (~50 ms of a 270 ms build).
  */
 export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: FrameExpansion, binaries: Map<string, BinaryInfo> | undefined, trim: boolean): StacksPprof {
-  const nf = s.node4;
-  const es = exp.start;
   const parts = new CpuPprofParts(event, s, exp.frames, binaries, [], {}, []);
-  // The leaf is never trimmed (garbage goes from the outer end and a stack
-  // keeps at least one frame). Summed per leaf frame first (fewer map
-  // updates), DSOs then added in the groups' order, as buildCpuPprof does.
+  parts.mapMainDso(leafPeriodByDso(s, exp));
+  const locations = new RawFrameLocations(parts, exp);
+  // Stacks that lose frames to trimming can become equal to another stack
+  // of their thread: they are merged in `merged` (by label set and locations).
+  const merged = new MergedSamples();
+  const trimmed = new Uint8Array(s.groups);
+  const unmappedOuter = trim ? unmappedOuterFrames(exp, s.frames.length) : null;
+  const garbage = unmappedOuter ? trimStacks(s, exp, unmappedOuter, locations, merged, trimmed, parts) : { samples: 0, frames: 0 };
+
+  // The other stacks are encoded by pprof-samples.c, thread by thread (a
+  // thread's stacks mostly share their outer frames, so each walk up the
+  // trie stops where it meets the previous stack's path). It needs the
+  // location of every raw frame those stacks pass through and each group's
+  // label set, made here first.
+  const setOf = labelSetOfGroups(s, trimmed, parts);
+  locations.makeOnPaths(s, setOf);
+  const [setBytes, setAt] = parts.b.encodedLabelSets();
+  const input = { node4: s.node4, nodes: s.nodes, locOfRaw: locations.locOfRaw, order: groupsByThread(s), leaf: s.gLeaf, setOf, count: s.gSamples, period: s.gPeriod, setBytes, setAt, trimHashes: merged.hashes() };
+  // A stack that trimming made equal to this one (same thread, same locations) takes its values.
+  const encoded = encodeStackSamples(input, (g, locs, n) => merged.addIfPresent(locs, n, setOf[g], s.gSamples[g], s.gPeriod[g]));
+  parts.b.addEncodedSamples(encoded.bytes, encoded.samples);
+  merged.writeTo(parts.b);
+  const unwindGarbage = trim ? garbage : null;
+  for (const note of cpuProfileNotes({ unwindGarbage: unwindGarbage ?? undefined, binaries })) parts.b.comment(note);
+  return { pprof: parts.b, samples: encoded.samples + merged.count, unwindGarbage };
+}
+
+/**
+ * Period by leaf DSO (for the main mapping). The leaf is never trimmed
+ * (garbage goes from the outer end and a stack keeps at least one frame).
+ * Summed per leaf frame first (fewer map updates), DSOs then added in the
+ * groups' order, as buildCpuPprof does.
+ */
+function leafPeriodByDso(s: CpuProfileState, exp: FrameExpansion): Map<string, number> {
+  const nf = s.node4;
   const periodOfLeaf = new Float64Array(s.frames.length + 1); // [rf + 1]; [0]: stacks with no frame
   const isLeaf = new Uint8Array(s.frames.length + 1);
   const leaves: number[] = [];
@@ -46,105 +81,141 @@ export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: 
   }
   const leafPeriod = new Map<string, number>();
   for (const at of leaves) {
-    const dso = at > 0 ? exp.frames[es[at - 1]].dso : '';
+    const dso = at > 0 ? exp.frames[exp.start[at - 1]].dso : '';
     leafPeriod.set(dso, (leafPeriod.get(dso) ?? 0) + periodOfLeaf[at]);
   }
-  parts.mapMainDso(leafPeriod);
+  return leafPeriod;
+}
 
-  const trimmer = trim ? new UnwindGarbageTrimmer(exp.frames) : null;
-  // keep() drops frames only from a stack whose outermost frame has no mapping (rule 1): only those need their expansion.
-  const unmappedOuter = new Uint8Array(s.frames.length);
-  let anyUnmapped = false;
-  for (let rf = 0; rf < s.frames.length; rf++) {
+/**
+ * Per raw frame, 1 when its outermost expanded frame has no mapping; null
+ * when none has. keep() drops frames only from a stack whose outermost frame
+ * has no mapping (rule 1): only those stacks need trimming.
+ */
+function unmappedOuterFrames(exp: FrameExpansion, rawFrames: number): Uint8Array | null {
+  const es = exp.start;
+  const unmappedOuter = new Uint8Array(rawFrames);
+  let any = false;
+  for (let rf = 0; rf < rawFrames; rf++) {
     unmappedOuter[rf] = es[rf + 1] > es[rf] && frameGarbageFlags(exp.frames[es[rf + 1] - 1]) & UNMAPPED ? 1 : 0;
-    anyUnmapped ||= unmappedOuter[rf] === 1;
+    any ||= unmappedOuter[rf] === 1;
   }
-  const locOfRaw = new Int32Array(s.frames.length); // 0 = not yet made
-  const partial = new Map<string, number>();
-  const location = (rf: number, keep: number): number => {
-    const a = es[rf];
-    if (keep === es[rf + 1] - a) return locOfRaw[rf] || (locOfRaw[rf] = parts.location(exp.frames.slice(a, a + keep)));
+  return any ? unmappedOuter : null;
+}
+
+/** The location of each raw frame, made once; a raw frame cut short by trimming gets its own, once per length kept. */
+class RawFrameLocations {
+  readonly locOfRaw: Int32Array; // 0 = not yet made
+  private readonly partial = new Map<string, number>();
+
+  constructor(
+    private readonly parts: CpuPprofParts,
+    private readonly exp: FrameExpansion,
+  ) {
+    this.locOfRaw = new Int32Array(exp.start.length - 1);
+  }
+
+  /** The location of raw frame `rf` with its `keep` innermost expanded frames. */
+  of(rf: number, keep: number): number {
+    const a = this.exp.start[rf];
+    if (keep === this.exp.start[rf + 1] - a) return this.locOfRaw[rf] || (this.locOfRaw[rf] = this.parts.location(this.exp.frames.slice(a, a + keep)));
     const key = `${rf}/${keep}`;
-    let loc = partial.get(key);
-    if (loc === undefined) partial.set(key, (loc = parts.location(exp.frames.slice(a, a + keep))));
+    let loc = this.partial.get(key);
+    if (loc === undefined) this.partial.set(key, (loc = this.parts.location(this.exp.frames.slice(a, a + keep))));
     return loc;
-  };
-
-  // Stacks that lose frames to trimming can become equal to another stack
-  // of their thread: they are merged in `merged` (by label set and
-  // locations). Only a stack whose outermost frame has no mapping can lose
-  // frames (keep()'s rule 1), and the outermost frame of every trie node is
-  // known in one pass (a parent comes before its children).
-  const merged = new MergedSamples();
-  const trimmed = new Uint8Array(s.groups);
-  let locs = new Int32Array(256);
-  let garbageSamples = 0;
-  let garbageFrames = 0;
-  if (trimmer && anyUnmapped) {
-    const top = new Int32Array(s.nodes);
-    for (let n = 1; n < s.nodes; n++) {
-      const p = nf[(n << 2) + 1];
-      top[n] = p === 0 ? nf[n << 2] : top[p];
-    }
-    let raw = new Int32Array(256); // raw frames of a stack, leaf first
-    let full = new Int32Array(256); // their expansion
-    for (let g = 0; g < s.groups; g++) {
-      if (s.gLeaf[g] === 0 || !unmappedOuter[top[s.gLeaf[g]]]) continue;
-      let nr = 0;
-      let d = 0;
-      for (let n = s.gLeaf[g]; n > 0; n = nf[(n << 2) + 1]) {
-        const rf = nf[n << 2];
-        if (nr === raw.length) raw = grown(raw, nr + 1);
-        raw[nr++] = rf;
-        if (d + es[rf + 1] - es[rf] > full.length) full = grown(full, d + es[rf + 1] - es[rf]);
-        for (let e = es[rf]; e < es[rf + 1]; e++) full[d++] = e;
-      }
-      const keep = trimmer.keep(full, d);
-      if (keep === d) continue;
-      const count = s.gSamples[g];
-      garbageSamples += count;
-      garbageFrames += (d - keep) * count;
-      if (nr > locs.length) locs = grown(locs, nr);
-      let nl = 0;
-      for (let i = 0, at = 0; i < nr && at < keep; i++) {
-        const rf = raw[i];
-        const len = es[rf + 1] - es[rf];
-        locs[nl++] = location(rf, Math.min(len, keep - at));
-        at += len;
-      }
-      trimmed[g] = 1;
-      merged.add(locs, nl, parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]), count, s.gPeriod[g]);
-    }
   }
 
-  // The other stacks are encoded by pprof-samples.c, thread by thread (a
-  // thread's stacks mostly share their outer frames, so each walk up the
-  // trie stops where it meets the previous stack's path). It needs the
-  // location of every raw frame those stacks pass through and each group's
-  // label set, made here first.
+  /**
+   * Makes the location of every raw frame on the path of a group that has a
+   * label set (one not trimmed): leaves to the root in one pass (a parent
+   * always has a lower index than its children), then in trie order.
+   */
+  makeOnPaths(s: CpuProfileState, setOf: Int32Array): void {
+    const nf = s.node4;
+    const es = this.exp.start;
+    const onPath = new Uint8Array(s.nodes);
+    for (let g = 0; g < s.groups; g++) if (setOf[g] >= 0) onPath[s.gLeaf[g]] = 1;
+    for (let n = s.nodes - 1; n > 0; n--) if (onPath[n]) onPath[nf[(n << 2) + 1]] = 1;
+    for (let n = 1; n < s.nodes; n++) {
+      const rf = nf[n << 2];
+      if (onPath[n] && this.locOfRaw[rf] === 0) this.of(rf, es[rf + 1] - es[rf]);
+    }
+  }
+}
+
+/**
+ * Trims the unwind garbage of every stack whose outermost raw frame has no
+ * mapping; a stack that loses frames is marked in `trimmed` and added to
+ * `merged`. The outermost frame of every trie node is known in one pass (a
+ * parent comes before its children). Returns the samples and frames dropped.
+ */
+function trimStacks(s: CpuProfileState, exp: FrameExpansion, unmappedOuter: Uint8Array, locations: RawFrameLocations, merged: MergedSamples, trimmed: Uint8Array, parts: CpuPprofParts): UnwindGarbage {
+  const nf = s.node4;
+  const es = exp.start;
+  const trimmer = new UnwindGarbageTrimmer(exp.frames);
+  const top = outermostFrames(s);
+  let raw = new Int32Array(256); // raw frames of a stack, leaf first
+  let full = new Int32Array(256); // their expansion
+  let locs = new Int32Array(256);
+  let samples = 0;
+  let frames = 0;
+  for (let g = 0; g < s.groups; g++) {
+    if (s.gLeaf[g] === 0 || !unmappedOuter[top[s.gLeaf[g]]]) continue;
+    let nr = 0;
+    let d = 0;
+    for (let n = s.gLeaf[g]; n > 0; n = nf[(n << 2) + 1]) {
+      const rf = nf[n << 2];
+      if (nr === raw.length) raw = grown(raw, nr + 1);
+      raw[nr++] = rf;
+      if (d + es[rf + 1] - es[rf] > full.length) full = grown(full, d + es[rf + 1] - es[rf]);
+      for (let e = es[rf]; e < es[rf + 1]; e++) full[d++] = e;
+    }
+    const keep = trimmer.keep(full, d);
+    if (keep === d) continue;
+    const count = s.gSamples[g];
+    samples += count;
+    frames += (d - keep) * count;
+    if (nr > locs.length) locs = grown(locs, nr);
+    let nl = 0;
+    for (let i = 0, at = 0; i < nr && at < keep; i++) {
+      const rf = raw[i];
+      const len = es[rf + 1] - es[rf];
+      locs[nl++] = locations.of(rf, Math.min(len, keep - at));
+      at += len;
+    }
+    trimmed[g] = 1;
+    merged.add(locs, nl, parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]), count, s.gPeriod[g]);
+  }
+  return { samples, frames };
+}
+
+/** The outermost raw frame of each trie node's stack. */
+function outermostFrames(s: CpuProfileState): Int32Array {
+  const nf = s.node4;
+  const top = new Int32Array(s.nodes);
+  for (let n = 1; n < s.nodes; n++) {
+    const p = nf[(n << 2) + 1];
+    top[n] = p === 0 ? nf[n << 2] : top[p];
+  }
+  return top;
+}
+
+/** Each group's label set (-1 for a trimmed group: merged writes it). The last set of each thread is tried first. */
+function labelSetOfGroups(s: CpuProfileState, trimmed: Uint8Array, parts: CpuPprofParts): Int32Array {
   const setOf = new Int32Array(s.groups).fill(-1);
-  const onPath = new Uint8Array(s.nodes);
+  const lastOfTid = new Map<number, { pid: number; comm: number; set: number }>();
   for (let g = 0; g < s.groups; g++) {
     if (trimmed[g]) continue;
-    setOf[g] = parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]).labelSet;
-    onPath[s.gLeaf[g]] = 1;
+    const last = lastOfTid.get(s.gTid[g]);
+    if (last !== undefined && last.pid === s.gPid[g] && last.comm === s.gComm[g]) {
+      setOf[g] = last.set;
+      continue;
+    }
+    const set = parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]).labelSet;
+    lastOfTid.set(s.gTid[g], { pid: s.gPid[g], comm: s.gComm[g], set });
+    setOf[g] = set;
   }
-  // Leaves to the root in one pass: a parent always has a lower index than its children.
-  for (let n = s.nodes - 1; n > 0; n--) if (onPath[n]) onPath[nf[(n << 2) + 1]] = 1;
-  for (let n = 1; n < s.nodes; n++) {
-    const rf = nf[n << 2];
-    if (onPath[n]) location(rf, es[rf + 1] - es[rf]); // made once per raw frame (locOfRaw)
-  }
-  const [setBytes, setAt] = parts.b.encodedLabelSets();
-  const input = { node4: nf, nodes: s.nodes, locOfRaw, order: groupsByThread(s), leaf: s.gLeaf, setOf, count: s.gSamples, period: s.gPeriod, setBytes, setAt, trimHashes: merged.hashes() };
-  // A stack that trimming made equal to this one (same thread, same locations) takes its values.
-  const encoded = encodeStackSamples(input, (g, locs, n) => merged.addIfPresent(locs, n, setOf[g], s.gSamples[g], s.gPeriod[g]));
-  parts.b.addEncodedSamples(encoded.bytes, encoded.samples);
-  const written = encoded.samples;
-  merged.writeTo(parts.b);
-  const unwindGarbage = trim ? { samples: garbageSamples, frames: garbageFrames } : null;
-  for (const note of cpuProfileNotes({ unwindGarbage: unwindGarbage ?? undefined, binaries })) parts.b.comment(note);
-  return { pprof: parts.b, samples: written + merged.count, unwindGarbage };
+  return setOf;
 }
 
 /** Group indexes, those of each thread together (threads in order of their first group, groups in order). */
