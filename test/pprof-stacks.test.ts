@@ -11,7 +11,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { Profile } from 'pprof-format';
-import { parsePerfScript, parsePerfScriptFile, parsePerfScriptStacks, PerfScriptParser, type RawFrame } from '../src/importers/perf-script.ts';
+import { parsePerfScript, parsePerfScriptFile, parsePerfScriptStacks, PerfScriptParser, type FrameResolve, type RawFrame } from '../src/importers/perf-script.ts';
 import { binariesOf, expandFrames, frameResolver } from '../src/importers/symbolize.ts';
 import { resolverForBundle } from '../src/symbols/resolver.ts';
 import { openBundle } from '../src/bundle/reader.ts';
@@ -23,7 +23,7 @@ import type { Frame } from '../src/model/types.ts';
 import { PERF_FIXTURES as dir } from './perf-text.ts';
 import { perfText, randomSamples, resolveRaw } from './random-stacks.ts';
 
-type Resolve = (f: RawFrame) => Frame[] | null;
+type Resolve = FrameResolve;
 
 /** A decoded profile as sorted lines: samples summed per (labels, stack), then mappings, types, comments. */
 function canonical(b: PprofBuilder): string[] {

@@ -304,3 +304,31 @@ test('gbp --help of a bundle command teaches the symbol flags', async () => {
   for (const flag of ['--binaries <dir>', '--goroot <dir>', '--no-symbols', '--keep-unwind-garbage']) assert.ok(r.stdout.includes(flag), `${flag} in:\n${r.stdout}`);
   assert.match(r.stdout.replace(/\s+/g, ' '), /build-id differs from the recording is reported and not used/);
 });
+
+test('an address perf left unnamed in an ELF binary it named other frames of stays unnamed; alone, the same address is named from the binary', async () => {
+  // node itself: an ELF binary on every machine that runs these tests, with thousands of function symbols.
+  const bin = process.execPath;
+  const { openElf, PT_LOAD } = await import('../src/symbols/elf.ts');
+  const elf = openElf(bin);
+  const text = elf.segments.filter((s) => s.type === PT_LOAD && s.flags & 1).sort((a, b) => b.filesz - a.filesz)[0]; // the largest PF_X one
+  const sym = elf.functionSymbols().find((s) => s.size > 64 && s.addr >= text.vaddr && s.addr + s.size <= text.vaddr + text.filesz)!;
+  elf.close();
+  const off = (sym.addr + 16 - text.vaddr + text.offset).toString(16);
+  const event = (frames: string[]) => `node 7/7 [000] 1.000000:    1000000 cpu-clock: \n${frames.map((f) => `\t${f}\n`).join('')}\n`;
+  const convert = async (name: string, body: string) => {
+    const f = path.join(work, `${name}.txt`);
+    writeFileSync(f, body);
+    const out = path.join(work, `${name}.pb.gz`);
+    const r = await gbp(['pprof', '--perf-script', f, '-o', out], { cwd: work, env: process.env });
+    assert.equal(r.code, 0, r.stderr);
+    const p = Profile.decode(gunzipSync(readFileSync(out)));
+    const str = (i: number | bigint) => p.stringTable.strings[Number(i)];
+    // The leaf location's function names (none when unnamed).
+    const leaf = p.location.find((l) => Number(l.id) === Number(p.sample[0].locationId[0]))!;
+    return leaf.line.map((l) => str(p.function[Number(l.functionId) - 1].name));
+  };
+  const unknown = `${off} [unknown] (${bin})`;
+  assert.deepEqual(await convert('alone', event([unknown])), [sym.name]);
+  const namedByPerf = `${(text.offset + 1).toString(16)} perf_named_it (${bin})`;
+  assert.deepEqual(await convert('beside', event([unknown, namedByPerf])), []);
+});

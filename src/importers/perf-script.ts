@@ -38,6 +38,13 @@ export interface RawFrame {
   dso: string;
 }
 
+/**
+ * A symbolization hook: the frames a raw frame stands for (innermost first),
+ * or null to keep it. `perfNamed` holds each DSO of which perf named at least
+ * one frame (so perf had its symbols).
+ */
+export type FrameResolve = (frame: RawFrame, perfNamed: ReadonlySet<string>) => Frame[] | null;
+
 /** Options of the perf script parser; defaults in DEFAULT_PERF_SCRIPT_OPTIONS. */
 export interface PerfScriptOptions {
   /** Entry or file name used in warnings and errors. */
@@ -57,7 +64,7 @@ export interface PerfScriptOptions {
    * frames it stands for (several when inlined, innermost first), or null to
    * keep perf's own name.
    */
-  resolve?: (frame: RawFrame) => Frame[] | null;
+  resolve?: FrameResolve;
   /**
    * Drop the frames perf's unwinder read past a stack's real end (addresses in
    * no mapping at the outer end, and stale words beyond a Go entry frame; see

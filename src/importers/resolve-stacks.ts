@@ -17,7 +17,7 @@
 import type { Frame } from '../model/types.ts';
 import { CpuProfileBuilder, type CpuProfileBuilderOptions, type CpuProfileState } from '../model/cpu-profile-builder.ts';
 import { ROOT, UNMAPPED, frameGarbageFlags } from './unwind-garbage.ts';
-import type { RawFrame } from './perf-script.ts';
+import type { FrameResolve } from './perf-script.ts';
 import { expandFrames } from './symbolize.ts';
 
 export interface ResolvedStacks {
@@ -33,7 +33,7 @@ export interface ResolvedStacks {
  * (innermost first; null keeps the frame), and, with `trim`, unwind garbage
  * is dropped as UnwindGarbageTrimmer would have dropped it from each stack.
  */
-export function resolveStacks(raw: CpuProfileState, resolve: (f: RawFrame) => Frame[] | null, trim: boolean, opts: CpuProfileBuilderOptions): ResolvedStacks {
+export function resolveStacks(raw: CpuProfileState, resolve: FrameResolve, trim: boolean, opts: CpuProfileBuilderOptions): ResolvedStacks {
   const b = new CpuProfileBuilder('', opts);
   // Raw frame → resolved frame ids, root-first order (the reverse of resolve's), in one flat array.
   const expanded = expandFrames(raw.frames, resolve);

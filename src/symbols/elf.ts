@@ -237,13 +237,20 @@ function u64At(b: Buffer, o: number): number {
  * lookup makes the one symbol it finds, name included (cc1's 29k symbols as
  * objects, sorted by a comparator, took 15-40 ms of a perf-text conversion
  * that found none of them). Aliases share an address: the largest is kept,
- * the first in the table among equals.
+ * the first in the table among equals. The tables are read here (a damaged
+ * one throws now), sorted at the first lookup: a binary opened only for its
+ * geometry or build-id never pays for it.
  */
 function symbolIndex(sections: ElfSection[], data: (s: ElfSection) => Buffer): SymbolIndex {
   const tab = sections.find((s) => s.type === SHT_SYMTAB) ?? sections.find((s) => s.type === SHT_DYNSYM);
-  if (!tab || tab.link >= sections.length) return indexOf(Buffer.alloc(0), new Float64Array(0), new Float64Array(0), new Uint32Array(0));
+  if (!tab || tab.link >= sections.length) return indexOf(Buffer.alloc(0), () => sortedSymbols(Buffer.alloc(0)));
   const syms = data(tab);
   const strs = data(sections[tab.link]);
+  return indexOf(strs, () => sortedSymbols(syms));
+}
+
+/** The FUNC symbols of a symbol table's bytes, by address, one per address. */
+function sortedSymbols(syms: Buffer): SortedSymbols {
   const max = Math.floor(syms.length / 24);
   const addr = new Float64Array(max);
   const size = new Float64Array(max);
@@ -274,7 +281,14 @@ function symbolIndex(sections: ElfSection[], data: (s: ElfSection) => Buffer): S
     for (let i = 0; i < keep.length; i++) to[i] = from[keep[i]];
     return to;
   };
-  return indexOf(strs, pick(addr, new Float64Array(keep.length)), pick(size, new Float64Array(keep.length)), pick(name, new Uint32Array(keep.length)));
+  return { addr: pick(addr, new Float64Array(keep.length)), size: pick(size, new Float64Array(keep.length)), name: pick(name, new Uint32Array(keep.length)) };
+}
+
+interface SortedSymbols {
+  addr: Float64Array;
+  size: Float64Array;
+  /** Offsets of the names in the string table. */
+  name: Uint32Array;
 }
 
 /**
@@ -284,7 +298,9 @@ function symbolIndex(sections: ElfSection[], data: (s: ElfSection) => Buffer): S
  */
 function byAddress(addr: Float64Array, n: number): Int32Array {
   const order = new Int32Array(n);
-  if (n < 1 << 21 && addr.subarray(0, n).every((a) => a < 2 ** 32)) {
+  let small = n < 1 << 21;
+  for (let i = 0; i < n && small; i++) small = addr[i] < 2 ** 32;
+  if (small) {
     const keys = new Float64Array(n);
     for (let i = 0; i < n; i++) keys[i] = addr[i] * 2 ** 21 + i;
     keys.sort();
@@ -295,12 +311,20 @@ function byAddress(addr: Float64Array, n: number): Int32Array {
   return order.sort((a, b) => addr[a] - addr[b] || a - b);
 }
 
-function indexOf(strs: Buffer, addr: Float64Array, size: Float64Array, name: Uint32Array): SymbolIndex {
-  const at = (i: number): ElfSymbol => ({ name: cstring(strs, name[i]), addr: addr[i], size: size[i] });
+function indexOf(strs: Buffer, sort: () => SortedSymbols): SymbolIndex {
+  let sorted: SortedSymbols | null = null;
+  const get = () => (sorted ??= sort());
+  const at = (i: number): ElfSymbol => {
+    const { addr, size, name } = get();
+    return { name: cstring(strs, name[i]), addr: addr[i], size: size[i] };
+  };
   return {
-    count: addr.length,
+    get count() {
+      return get().addr.length;
+    },
     at,
     find(vaddr) {
+      const { addr, size } = get();
       const i = symbolAt(addr.length, (j) => addr[j], (j) => size[j], vaddr);
       return i < 0 ? null : at(i);
     },
