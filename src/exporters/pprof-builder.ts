@@ -260,30 +260,28 @@ export class PprofBuilder {
 
   /** Returns the id (from 1) of a function, keyed by name, system name, file and start line. */
   func(l: PprofLineInput): number {
-    // Most functions are a bare name, or a name and a file: keyed by those
-    // strings themselves (their hashes are cached), no key string to build.
-    const plain = (l.systemName === undefined || l.systemName === l.name) && !l.startLine;
-    let map: Map<string, number>;
-    let key: string;
-    if (plain && !l.file) {
-      map = this.bareFunctions;
-      key = l.name;
-    } else if (plain) {
-      let byFile = this.functionsInFile.get(l.name);
-      if (byFile === undefined) this.functionsInFile.set(l.name, (byFile = new Map()));
-      map = byFile;
-      key = l.file!;
-    } else {
-      map = this.functions;
-      key = `${l.name}\0${l.systemName ?? l.name}\0${l.file ?? ''}\0${l.startLine ?? 0}`;
-    }
-    const known = map.get(key);
-    if (known !== undefined) return known;
+    if ((l.systemName === undefined || l.systemName === l.name) && !l.startLine) return this.plainFunc(l.name, l.file);
+    const key = `${l.name}\0${l.systemName ?? l.name}\0${l.file ?? ''}\0${l.startLine ?? 0}`;
+    return this.functions.get(key) ?? this.newFunc(this.functions, key, l.name, l.systemName ?? l.name, l.file ?? '', l.startLine ?? 0);
+  }
+
+  /**
+   * func() of a function that is a name, or a name and a file (most are):
+   * keyed by those strings themselves (their hashes are cached), no key string to build.
+   */
+  private plainFunc(name: string, file: string | undefined): number {
+    if (!file) return this.bareFunctions.get(name) ?? this.newFunc(this.bareFunctions, name, name, name, '', 0);
+    let byFile = this.functionsInFile.get(name);
+    if (byFile === undefined) this.functionsInFile.set(name, (byFile = new Map()));
+    return byFile.get(file) ?? this.newFunc(byFile, file, name, name, file, 0);
+  }
+
+  private newFunc(map: Map<string, number>, key: string, name: string, systemName: string, file: string, startLine: number): number {
     const c = this.funcCols;
-    c.push(this.str(l.name));
-    c.push(this.str(l.systemName ?? l.name));
-    c.push(this.str(l.file ?? ''));
-    c.push(l.startLine ?? 0);
+    c.push(this.str(name));
+    c.push(this.str(systemName));
+    c.push(this.str(file));
+    c.push(startLine);
     const id = c.n / 4;
     map.set(key, id);
     return id;
@@ -305,13 +303,27 @@ export class PprofBuilder {
 
   /** Adds a location without looking for an equal one (for callers that keep their own index of them); returns its id. */
   newLocation(loc: PprofLocationInput): number {
-    const lines = loc.lines ?? [];
-    for (const l of lines) {
+    for (const l of loc.lines ?? []) {
       this.lineFunc.push(this.func(l));
       this.lineNo.push(l.line ?? 0);
     }
-    this.locMapping.push(loc.mapping ?? 0);
-    const a = toAddr(loc.address);
+    return this.endLocation(loc.mapping ?? 0, loc.address);
+  }
+
+  /**
+   * newLocation() a line at a time, for callers with many locations (no
+   * objects per line): addLine() each line, innermost first, then
+   * endLocation() makes the location of those lines and returns its id.
+   */
+  addLine(name: string, file: string | undefined, line: number | undefined): void {
+    this.lineFunc.push(this.plainFunc(name, file));
+    this.lineNo.push(line ?? 0);
+  }
+
+  /** The location of the lines added since the last one (see addLine). */
+  endLocation(mapping: number, address: Addr | undefined): number {
+    this.locMapping.push(mapping);
+    const a = toAddr(address);
     if (typeof a === 'number' && a >= 0 && a < TWO32) {
       this.locHi.push(0);
       this.locLo.push(a | 0);

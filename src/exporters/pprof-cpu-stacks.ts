@@ -118,10 +118,10 @@ class RawFrameLocations {
   /** The location of raw frame `rf` with its `keep` innermost expanded frames. */
   of(rf: number, keep: number): number {
     const a = this.exp.start[rf];
-    if (keep === this.exp.start[rf + 1] - a) return this.locOfRaw[rf] || (this.locOfRaw[rf] = this.parts.location(this.exp.frames.slice(a, a + keep)));
+    if (keep === this.exp.start[rf + 1] - a) return this.locOfRaw[rf] || (this.locOfRaw[rf] = this.parts.location(this.exp.frames, a, a + keep));
     const key = `${rf}/${keep}`;
     let loc = this.partial.get(key);
-    if (loc === undefined) this.partial.set(key, (loc = this.parts.location(this.exp.frames.slice(a, a + keep))));
+    if (loc === undefined) this.partial.set(key, (loc = this.parts.location(this.exp.frames, a, a + keep)));
     return loc;
   }
 

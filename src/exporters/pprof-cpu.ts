@@ -184,13 +184,17 @@ export class CpuPprofParts {
     return m;
   }
 
-  /** A new location for `run` (innermost first: inlined calls, then the frame they sit in, whose address it takes); callers keep their own index. */
-  location(run: readonly Frame[]): number {
-    const outer = run[run.length - 1];
+  /**
+   * A new location for the run frames[from, to) (innermost first: inlined
+   * calls, then the frame they sit in, whose address it takes); callers keep their own index.
+   */
+  location(frames: readonly Frame[], from = 0, to = frames.length): number {
+    const outer = frames[to - 1];
     const addr = this.layouts.get(outer.dso)?.address(outer.addr) ?? toAddr(outer.addr);
+    const mapping = this.mapping(outer.dso);
     // An unnamed frame gets no line: pprof shows its address, and may symbolize it itself.
-    const lines = run.filter((f) => f.named).map((f) => ({ name: f.name, file: f.file, line: f.line }));
-    return this.b.newLocation({ mapping: this.mapping(outer.dso), address: addr, lines });
+    for (let i = from; i < to; i++) if (frames[i].named) this.b.addLine(frames[i].name, frames[i].file, frames[i].line);
+    return this.b.endLocation(mapping, addr);
   }
 
   /** One label set per (pid, tid, comm), with the tool run's tool and package when the pid is one. */
