@@ -20,6 +20,7 @@ const outDir = at > 0 ? path.resolve(process.argv[at + 1]) : null;
 export const CORES = [
   { c: 'src/importers/perf-core/perf-core.c', ts: 'perf-core-wasm.ts', name: 'PERF_CORE_WASM' },
   { c: 'src/exporters/pprof-samples/pprof-samples.c', ts: 'pprof-samples-wasm.ts', name: 'PPROF_SAMPLES_WASM' },
+  { c: 'src/exporters/pprof-tables/pprof-tables.c', ts: 'pprof-tables-wasm.ts', name: 'PPROF_TABLES_WASM' },
   { c: 'src/symbols/pclntab-core/pclntab-core.c', ts: 'pclntab-core-wasm.ts', name: 'PCLNTAB_CORE_WASM' },
 ];
 

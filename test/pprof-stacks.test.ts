@@ -26,8 +26,8 @@ import { perfText, randomSamples, resolveRaw } from './random-stacks.ts';
 type Resolve = FrameResolve;
 
 /** A decoded profile as sorted lines: samples summed per (labels, stack), then mappings, types, comments. */
-function canonical(b: PprofBuilder): string[] {
-  const p = Profile.decode(b.encode());
+function canonical(b: PprofBuilder | Buffer): string[] {
+  const p = Profile.decode(Buffer.isBuffer(b) ? b : b.encode());
   const str = (i: number | bigint) => p.stringTable.strings[Number(i)];
   const mapping = new Map(p.mapping.map((m) => [Number(m.id), m]));
   const fn = new Map(p.function.map((f) => [Number(f.id), f]));
@@ -70,6 +70,11 @@ async function bothWays(parse: (opts: object) => Promise<unknown>, parseStacks: 
   const raw = await parseStacks();
   const exp = expandFrames(raw.stacks.frames, resolve());
   const direct = buildCpuPprofFromStacks(raw.stacks, raw.event, exp, binaries?.(exp.frames), trim);
+  // Encoded samples in pieces of ~200 bytes, as gzip members: the same profile once decompressed.
+  const pieces = buildCpuPprofFromStacks(raw.stacks, raw.event, exp, binaries?.(exp.frames), trim, 200);
+  const gz = await pieces.pprof.encodeGzip();
+  assert.deepEqual(canonical(gunzipSync(gz)), canonical(direct.pprof), 'gzip members of small pieces');
+  assert.equal(pieces.samples, direct.samples);
   assert.deepEqual(direct.unwindGarbage ?? undefined, trim ? model.profile.unwindGarbage : undefined, 'unwind garbage counts');
   assert.equal(raw.stacks.totalSamples, model.profile.totalSamples);
   assert.equal(raw.stacks.totalPeriod, model.profile.totalPeriod);

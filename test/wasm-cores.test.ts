@@ -25,8 +25,8 @@ test('every committed *-wasm.ts is what its C source builds to', { skip: hasClan
   try {
     execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs'), '--out', dir], { stdio: 'pipe' });
     const built = readdirSync(dir);
-    assert.deepEqual(built.sort(), ['pclntab-core-wasm.ts', 'perf-core-wasm.ts', 'pprof-samples-wasm.ts']);
-    for (const [f, at] of [['perf-core-wasm.ts', 'src/importers/perf-core/'], ['pprof-samples-wasm.ts', 'src/exporters/pprof-samples/'], ['pclntab-core-wasm.ts', 'src/symbols/pclntab-core/']]) {
+    assert.deepEqual(built.sort(), ['pclntab-core-wasm.ts', 'perf-core-wasm.ts', 'pprof-samples-wasm.ts', 'pprof-tables-wasm.ts']);
+    for (const [f, at] of [['perf-core-wasm.ts', 'src/importers/perf-core/'], ['pprof-samples-wasm.ts', 'src/exporters/pprof-samples/'], ['pprof-tables-wasm.ts', 'src/exporters/pprof-tables/'], ['pclntab-core-wasm.ts', 'src/symbols/pclntab-core/']]) {
       const committed = readFileSync(path.join(root, at, f), 'utf8');
       assert.ok(committed === readFileSync(path.join(dir, f), 'utf8'), `${at}${f} is stale: run node scripts/build-wasm.mjs`);
     }

@@ -27,12 +27,14 @@ export interface StacksPprof {
  * expansion keeps its inner frames as their own location). Stacks that
  * become equal (same locations and thread) are merged into one sample.
  *
+ * `sampleBytesPiece`: bytes of encoded samples per piece (tests make it small).
+ *
  * Each pass over the groups or the trie is a function of its own: V8
  * optimizes a long loop on the stack (OSR) one function at a time, and one
  * function holding all the passes was compiled 9 times and deoptimized at
  * each pass it had not yet run (~50 ms of a 270 ms build).
  */
-export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: FrameExpansion, binaries: Map<string, BinaryInfo> | undefined, trim: boolean): StacksPprof {
+export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: FrameExpansion, binaries: Map<string, BinaryInfo> | undefined, trim: boolean, sampleBytesPiece?: number): StacksPprof {
   const parts = new CpuPprofParts(event, s, exp.frames, binaries, [], {}, []);
   parts.mapMainDso(leafPeriodByDso(s, exp));
   const locations = new RawFrameLocations(parts, exp);
@@ -53,12 +55,16 @@ export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: 
   const [setBytes, setAt] = parts.b.encodedLabelSets();
   const input = { node4: s.node4, nodes: s.nodes, locOfRaw: locations.locOfRaw, order: groupsByThread(s), leaf: s.gLeaf, setOf, count: s.gSamples, period: s.gPeriod, setBytes, setAt, trimHashes: merged.hashes() };
   // A stack that trimming made equal to this one (same thread, same locations) takes its values.
-  const encoded = encodeStackSamples(input, (g, locs, n) => merged.addIfPresent(locs, n, setOf[g], s.gSamples[g], s.gPeriod[g]));
-  parts.b.addEncodedSamples(encoded.bytes, encoded.samples);
+  const written = encodeStackSamples(
+    input,
+    (g, locs, n) => merged.addIfPresent(locs, n, setOf[g], s.gSamples[g], s.gPeriod[g]),
+    (bytes, samples) => parts.b.addEncodedSamples(bytes, samples), // compressed from here on, on another thread
+    sampleBytesPiece,
+  );
   merged.writeTo(parts.b);
   const unwindGarbage = trim ? garbage : null;
   for (const note of cpuProfileNotes({ unwindGarbage: unwindGarbage ?? undefined, binaries })) parts.b.comment(note);
-  return { pprof: parts.b, samples: encoded.samples + merged.count, unwindGarbage };
+  return { pprof: parts.b, samples: written + merged.count, unwindGarbage };
 }
 
 /**

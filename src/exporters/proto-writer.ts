@@ -55,30 +55,10 @@ export class ProtoWriter {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
-  /**
-   * Starts a length-delimited field whose length is not known yet, with one
-   * byte kept for it (end() writes it): no sizing pass over the body. The
-   * caller's ensure() covers the body and 4 bytes more.
-   */
-  begin(field: number): number {
-    this.buf[this.pos] = (field << 3) | 2;
-    this.pos += 2;
-    return this.pos;
-  }
-
-  /** Ends the field begun at `start`: writes its length, moving the body up when the length takes more than a byte. */
-  end(start: number): void {
-    const n = this.pos - start;
-    const b = this.buf;
-    if (n < 128) {
-      b[start - 1] = n;
-      return;
-    }
-    const extra = this.sizeVarint(n) - 1;
-    b.copyWithin(start + extra, start, this.pos);
-    this.pos = start - 1;
-    this.varint(n);
-    this.pos = start + extra + n;
+  /** Hands `bytes` (whole fields, encoded elsewhere) to the sink after what was written, in chunks of the chunk size; the sink may keep them. */
+  chunks(bytes: Uint8Array): void {
+    this.flush();
+    for (let at = 0; at < bytes.length; at += this.chunkSize) this.sink(bytes.subarray(at, Math.min(bytes.length, at + this.chunkSize)));
   }
 
   /** Bytes [s, e) of src as they are (the caller made room with ensure()). */
@@ -147,19 +127,6 @@ export class ProtoWriter {
     const m = ((lo >>> 28) | (hi << 4)) >>> 0;
     if (m !== 0) return m < 16384 ? (m < 128 ? 5 : 6) : m < 2097152 ? 7 : 8;
     return lo < 16384 ? (lo < 128 ? 1 : 2) : lo < 2097152 ? 3 : 4;
-  }
-
-  /** A varint field of hi * 2^32 + lo, omitted when 0. */
-  field64(field: number, hi: number, lo: number): void {
-    if (hi === 0 && lo === 0) return;
-    this.buf[this.pos++] = field << 3;
-    this.varint64(hi, lo);
-  }
-
-  /** Bytes of a field64 (tag + value), 0 when omitted. */
-  sizeField64(hi: number, lo: number): number {
-    const n = this.sizeVarint64(hi, lo);
-    return n ? 1 + n : 0;
   }
 
   /** Bytes of a varint field (tag + value), 0 when omitted. */

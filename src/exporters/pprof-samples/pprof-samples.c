@@ -13,7 +13,11 @@
 
 #include "../../wasm/bump.h"
 
-enum { DONE = 0, CHECK = 1 };
+enum { DONE = 0, CHECK = 1, FULL = 2 };
+
+// Output bytes after which run() returns FULL, for JS to take them (gzip
+// compresses each piece on another thread while the walk goes on).
+static u32 full_at = 1u << 20;
 
 // Inputs, placed by JS (see pprof-samples.ts).
 static i32 *node4;      // 4 ints per trie node: raw frame, parent, -, -
@@ -65,9 +69,8 @@ EXPORT(init) void init(i32 *n4, u32 n, i32 *locs_of_raw, i32 *ord, i32 *lf, i32 
   locs = alloc(path_cap * 4);
   pos_of = alloc(n * 4);
   __builtin_memset(pos_of, 0, n * 4);
-  // ~60 bytes a sample on a big perf text: room for 64 each, so the buffer
-  // rarely doubles (each doubling touched fresh pages: ~2 us each here).
-  out_cap = g < (1 << 14) ? 1 << 20 : g * 64;
+  // JS takes the output every full_at bytes: room for that and one more sample, which rarely needs more.
+  out_cap = full_at + (1 << 16);
   out_buf = alloc(out_cap);
 }
 
@@ -170,15 +173,18 @@ static void write_sample(i32 g) {
   written++;
 }
 
-// Writes samples until done (DONE) or a stack may equal a trimmed one
-// (CHECK: JS compares, then calls again with write = 0 when it merged the
-// group into that stack, 1 to write it here).
+// Writes samples until done (DONE), the output holds full_at bytes (FULL:
+// JS takes them, and the next call starts an empty output), or a stack may
+// equal a trimmed one (CHECK: JS compares, then calls again with write = 0
+// when it merged the group into that stack, 1 to write it here).
 EXPORT(run) int run(int write) {
+  if (out_len >= full_at) out_len = 0;
   if (pending) {
     pending = 0;
     if (write) write_sample(order[gi - 1]);
   }
   while (gi < groups) {
+    if (out_len >= full_at) return FULL;
     i32 g = order[gi++];
     if (set_of[g] < 0) continue;
     walk(g);
@@ -189,6 +195,10 @@ EXPORT(run) int run(int write) {
     write_sample(g);
   }
   return DONE;
+}
+
+EXPORT(set_full_at) void set_full_at(u32 n) {
+  full_at = n;
 }
 
 EXPORT(out) u32 out(int which) {

@@ -1,6 +1,7 @@
 // The JS side of pprof-samples.c: copies the trie, the groups and the
 // encoded label sets into a fresh instance, runs its sample loop (answering
-// its checks against trimmed stacks), and copies the encoded samples out.
+// its checks against trimmed stacks), and copies the encoded samples out, a
+// piece at a time.
 import { PPROF_SAMPLES_WASM } from './pprof-samples-wasm.ts';
 
 interface Exports {
@@ -9,9 +10,11 @@ interface Exports {
   init(node4: number, nodes: number, locOfRaw: number, order: number, leaf: number, setOf: number, count: number, period: number, groups: number, setBytes: number, setAt: number, trimHashes: number, ntrim: number): void;
   run(write: number): number;
   out(which: number): number;
+  set_full_at(n: number): void;
 }
 
 const CHECK = 1;
+const FULL = 2;
 let compiled: WebAssembly.Module | null = null;
 
 /** What the sample loop reads. Groups are indexes into leaf/setOf/count/period. */
@@ -37,11 +40,14 @@ export interface StackSamplesInput {
 
 /**
  * Encodes one pprof Sample message per group (field 2 of Profile, ready to
- * concatenate). `check(g, locs, n)` is asked about a group whose stack hash
- * matches a trimmed stack's (locs: location ids, leaf first): true when it
- * took the group's values, so it is not written here.
+ * concatenate), handed to `onBytes` a piece at a time (each `pieceBytes`
+ * or a little more, whole messages, with the number of samples in it) as
+ * the walk goes: the caller can compress one while the next is made.
+ * `check(g, locs, n)` is asked about a group whose stack hash matches a
+ * trimmed stack's (locs: location ids, leaf first): true when it took the
+ * group's values, so it is not written here. Returns the samples written.
  */
-export function encodeStackSamples(inp: StackSamplesInput, check: (g: number, locs: Int32Array, n: number) => boolean): { bytes: Buffer; samples: number } {
+export function encodeStackSamples(inp: StackSamplesInput, check: (g: number, locs: Int32Array, n: number) => boolean, onBytes: (bytes: Buffer, samples: number) => void, pieceBytes = 1 << 20): number {
   compiled ??= new WebAssembly.Module(Buffer.from(PPROF_SAMPLES_WASM, 'base64'));
   const ex = new WebAssembly.Instance(compiled, {}).exports as unknown as Exports;
   const put = (a: Int32Array | Uint32Array | Float64Array | Uint8Array): number => {
@@ -50,6 +56,7 @@ export function encodeStackSamples(inp: StackSamplesInput, check: (g: number, lo
     return at;
   };
   const hashes = Uint32Array.from(inp.trimHashes).sort();
+  ex.set_full_at(pieceBytes);
   ex.init(
     put(inp.node4.subarray(0, inp.nodes * 4)),
     inp.nodes,
@@ -65,11 +72,22 @@ export function encodeStackSamples(inp: StackSamplesInput, check: (g: number, lo
     put(hashes),
     hashes.length,
   );
-  for (let write = 1; ex.run(write) === CHECK; ) {
-    const locs = new Int32Array(ex.memory.buffer, ex.out(4), ex.out(5));
-    write = check(ex.out(3), locs, locs.length) ? 0 : 1;
+  let given = 0;
+  // A copy: the instance writes the next piece over this one's bytes.
+  const take = () => {
+    const n = ex.out(2);
+    if (ex.out(1) > 0) onBytes(Buffer.from(new Uint8Array(ex.memory.buffer, ex.out(0), ex.out(1))), n - given);
+    given = n;
+  };
+  for (let write = 1, r = ex.run(1); r !== 0; r = ex.run(write)) {
+    if (r === FULL) {
+      take();
+      write = 1;
+    } else if (r === CHECK) {
+      const locs = new Int32Array(ex.memory.buffer, ex.out(4), ex.out(5));
+      write = check(ex.out(3), locs, locs.length) ? 0 : 1;
+    }
   }
-  // A view, not a copy: the instance's memory lives as long as the bytes do (until gzip has them).
-  const bytes = Buffer.from(ex.memory.buffer, ex.out(0), ex.out(1));
-  return { bytes, samples: ex.out(2) };
+  take();
+  return ex.out(2);
 }
