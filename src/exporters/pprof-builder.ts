@@ -541,11 +541,12 @@ export class PprofBuilder {
       return;
     }
     let size = 0;
-    for (const s of strings) size += 1 + w.sizeVarint(s.length || 1) + s.length;
+    for (let i = 0; i < strings.length; i++) size += 1 + w.sizeVarint(strings[i].length || 1) + strings[i].length;
     const out = Buffer.allocUnsafe(size);
     let at = 0;
     let from = 0;
-    for (const s of strings) {
+    for (let i = 0; i < strings.length; i++) {
+      const s = strings[i];
       out[at++] = (6 << 3) | 2;
       for (let n = s.length; ; n >>>= 7) {
         if (n < 128) {

@@ -86,7 +86,8 @@ function leafPeriodByDso(s: CpuProfileState, exp: FrameExpansion): Map<string, n
     periodOfLeaf[at] += s.gPeriod[g];
   }
   const leafPeriod = new Map<string, number>();
-  for (const at of leaves) {
+  for (let i = 0; i < leaves.length; i++) {
+    const at = leaves[i];
     const dso = at > 0 ? exp.frames[exp.start[at - 1]].dso : '';
     leafPeriod.set(dso, (leafPeriod.get(dso) ?? 0) + periodOfLeaf[at]);
   }

@@ -80,13 +80,16 @@ function layoutOf(dso: string, info: BinaryInfo | undefined, offsets: number[]):
       offset: off,
       address: (a) => {
         const o = parseInt(a, 16);
-        for (const [so, sv, sn] of loads) if (o >= so && o < so + sn) return sv + (o - so);
+        for (let i = 0; i < loads.length; i++) {
+          const s = loads[i];
+          if (o >= s[0] && o < s[0] + s[2]) return s[1] + (o - s[0]);
+        }
         return null;
       },
     };
   }
   let max = 0; // a loop: a big profile has more offsets than Math.max(...) takes arguments
-  for (const o of offsets) if (o > max) max = o;
+  for (let i = 0; i < offsets.length; i++) if (offsets[i] > max) max = offsets[i];
   return { start: UNKNOWN_LAYOUT_START, limit: UNKNOWN_LAYOUT_START + Math.ceil((max + 1) / 4096) * 4096, offset: 0, address: (a) => UNKNOWN_LAYOUT_START + parseInt(a, 16) };
 }
 
@@ -136,7 +139,8 @@ export class CpuPprofParts {
     });
     this.byPid = invocationsByPid(invocations);
     // Per DSO: what its frames hold (for the mapping's has_* flags) and its sampled offsets (for the geometry).
-    for (const f of frames) {
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
       let d = this.dsos.get(f.dso);
       if (!d) this.dsos.set(f.dso, (d = { named: false, files: false, lines: false, inlined: false, offsets: new Set() }));
       d.named ||= f.named;

@@ -25,7 +25,10 @@ export function frameResolver(resolver: SymbolResolver): FrameResolve {
 /** What the resolver knows of every DSO the frames name (geometry and build-id for pprof mappings). */
 export function binariesOf(frames: readonly Frame[], resolver: SymbolResolver): Map<string, BinaryInfo> {
   const out = new Map<string, BinaryInfo>();
-  for (const f of frames) if (f.dso && !out.has(f.dso)) out.set(f.dso, resolver.binaryInfo(f.dso));
+  for (let i = 0; i < frames.length; i++) {
+    const dso = frames[i].dso;
+    if (dso && !out.has(dso)) out.set(dso, resolver.binaryInfo(dso));
+  }
   return out;
 }
 
@@ -40,7 +43,7 @@ export function expandFrames(raw: readonly Frame[], resolve: FrameResolve | null
   for (let i = 0; i < raw.length; i++) {
     const f = raw[i];
     const got = resolve ? resolve({ addr: f.addr, symbol: f.named ? f.name : '[unknown]', offset: '', dso: f.dso }, perfNamed) : null;
-    if (got?.length) for (const g of got) frames.push(g);
+    if (got?.length) for (let k = 0; k < got.length; k++) frames.push(got[k]);
     else frames.push(f);
     start[i + 1] = frames.length;
   }
@@ -50,6 +53,6 @@ export function expandFrames(raw: readonly Frame[], resolve: FrameResolve | null
 /** The DSOs of which perf named at least one frame. */
 function dsosNamedByPerf(raw: readonly Frame[]): Set<string> {
   const named = new Set<string>();
-  for (const f of raw) if (f.named) named.add(f.dso);
+  for (let i = 0; i < raw.length; i++) if (raw[i].named) named.add(raw[i].dso);
   return named;
 }

@@ -33,8 +33,10 @@ export interface SymbolTable {
 
 /** Link-time vaddr of a file offset (what `perf script` prints for user DSOs: ip - map start + map pgoff). */
 export function fileOffsetToVaddr(loads: LoadSegment[], offset: number): number | null {
-  for (const [off, vaddr, filesz] of loads) {
-    if (offset >= off && offset < off + filesz) return vaddr + (offset - off);
+  // Indexes, not destructuring: called per frame, and destructuring makes an iterator per segment.
+  for (let i = 0; i < loads.length; i++) {
+    const s = loads[i];
+    if (offset >= s[0] && offset < s[0] + s[2]) return s[1] + (offset - s[0]);
   }
   return null;
 }

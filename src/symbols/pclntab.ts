@@ -113,10 +113,10 @@ export function readPclntab(elf: ElfFile): Pclntab | null {
       const r = rel(addr);
       if (!inText(r)) return [];
       const [f, n] = core.frames(r);
-      const out: SourceFrame[] = [];
-      for (let k = 0; k < n * 4; k += 4) {
+      const out = new Array<SourceFrame>(n); // its exact size: pushes would first make room for 17
+      for (let i = 0, k = 0; i < n; i++, k += 4) {
         const file = f[k + 1];
-        out.push({ name: funcName(f[k]), file: file === -1 ? '' : cstrAt(files, filetabOff + (file >>> 0)), line: f[k + 2], inlined: f[k + 3] === 1 });
+        out[i] = { name: funcName(f[k]), file: file === -1 ? '' : cstrAt(files, filetabOff + (file >>> 0)), line: f[k + 2], inlined: f[k + 3] === 1 };
       }
       return out;
     },
