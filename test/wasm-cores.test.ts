@@ -115,7 +115,7 @@ test('new frame lines are split in the core exactly as parseFrame splits them (r
   const line = fc.oneof(shaped, shaped, noise);
   await fc.assert(
     fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 40 }), async (lines) => {
-      const text = lines.map((l, i) => `c 1/1 ${i + 1}.000001: 1 cpu-clock:\n\t${l}\n`).join('\n');
+      const text = lines.map((l, i) => `c 1/${i + 1} ${i + 1}.000001: 1 cpu-clock:\n\t${l}\n`).join('\n');
       const r = await parsePerfScript(text);
       const p = r.profile;
       const leafOf = new Map(p.groups.map((g) => [g.stack, g]));
@@ -123,6 +123,7 @@ test('new frame lines are split in the core exactly as parseFrame splits them (r
       // Expected: what parseFrame makes of each line's text (from its first non-blank byte, read as latin1 like the parser).
       const malformed: number[] = [];
       const want: string[] = [];
+      const wantByTid: [number, string][] = [];
       lines.forEach((l, i) => {
         const latin1 = Buffer.from(l, 'utf8').toString('latin1');
         const from = latin1.search(/[^ \t]/);
@@ -134,9 +135,14 @@ test('new frame lines are split in the core exactly as parseFrame splits them (r
         const dec = (s: string) => Buffer.from(s, 'latin1').toString('utf8');
         const named = raw.symbol !== '' && raw.symbol !== '[unknown]';
         want.push(JSON.stringify({ name: named ? dec(raw.symbol) : '[unknown]', dso: dec(raw.dso), addr: raw.addr, named }));
+        wantByTid.push([i + 1, want[want.length - 1]]);
       });
       const got = [...leafOf.keys()].filter((n) => n > 0).map((n) => JSON.stringify(p.frames[p.stackFrame[n]]));
       assert.deepEqual(new Set(got), new Set(want));
+      // Each line's own frame (its sample's tid is the line's number): frames the
+      // core numbered and those JS made (non-ASCII) share one sequence of ids.
+      const byTid = p.groups.filter((g) => g.stack > 0).map((g): [number, string] => [g.tid, JSON.stringify(p.frames[p.stackFrame[g.stack]])]);
+      assert.deepEqual(new Map(byTid), new Map(wantByTid));
       assert.deepEqual(
         r.warnings.filter((w) => w.message.startsWith('malformed frame line')).map((w) => w.line),
         malformed,

@@ -164,8 +164,17 @@ static i32 prev_key = -1;        // the open sample's previous frame line (-1 at
 
 static Keys dk;                  // DSO paths of frame lines, so JS makes each string once
 static u32 f_addr0, f_addr1, f_sym0, f_sym1, f_dso, f_nonascii; // the last split_frame()
-static Keys fidk;                // frames by (address, name, DSO id): a frame's id is its id here
-static u32 f_fid, f_new;
+static Keys fidk;                // frames by (address, name, DSO id): a frame's identity is its id here
+static u32 f_fid, f_new, f_ok;   // f_ok: the last split_frame() read a frame
+static u8 *dso_nonascii;         // per DSO id: 1 when its bytes are not all ASCII
+static u32 dna_cap;
+// Frame ids (indexes of JS's frame table) by identity (-1 until made), and
+// the identity of each id, in order. The core gives the id of a frame whose
+// name and DSO are ASCII, and JS makes its strings later from its fidk key
+// (new_frames), in batches; JS gives the others (it reads them as UTF-8,
+// which can make two byte strings one frame) and says so (frame_made).
+static i32 *frame_of_fid, *fid_of_id;
+static u32 fof_cap, foi_cap, next_id;
 static u8 *fid_scratch;
 static u32 fid_scratch_cap;
 
@@ -687,6 +696,10 @@ static void set_out(u32 start, u32 s, u32 end) {
   out_end = end;
 }
 
+static int new_frame_here(void);
+int split_frame(void);
+static void made(u32 fid, i32 id);
+
 // One line [start, nl) through the general path. 0 when done here.
 static int line(u32 start, u32 nl) {
   line_no += 1;
@@ -724,7 +737,7 @@ static int line(u32 start, u32 nl) {
       follow(k);
       return 0;
     }
-    return NEW_FRAME;
+    return new_frame_here() ? 0 : NEW_FRAME;
   }
   if (c == HASH) return 0; // `--header` metadata
   flush(); // layouts without callchains have no blank line between samples
@@ -802,6 +815,22 @@ EXPORT(add_frame) void add_frame(i32 id) {
   follow((i32)k);
 }
 
+// A frame line seen for the first time (at out_*), inside a sample: split
+// here, and pushed when its frame is known or can be made here (1). 0
+// leaves it to JS, split (f_ok, f_fid, f_new): a malformed line (a warning),
+// or a new frame whose name or DSO is not ASCII.
+static int new_frame_here(void) {
+  if (!split_frame()) return 0;
+  i32 id = frame_of_fid[f_fid];
+  if (id < 0) {
+    if (f_nonascii || dso_nonascii[f_dso]) return 0;
+    id = (i32)next_id;
+    made(f_fid, id);
+  }
+  add_frame(id);
+  return 1;
+}
+
 // A frame line at out_start..out_end that JS sent back: pushes it when known (1), else 0.
 EXPORT(known_frame) int known_frame(void) {
   u32 n = out_end - out_start;
@@ -870,6 +899,7 @@ static i32 dso_open(u32 r0, u32 r1) {
 // cut) and DSO id in f_*.
 EXPORT(split_frame) int split_frame(void) {
   u32 s = out_s, e = out_end, sp = s;
+  f_ok = 0;
   while (sp < e && in[sp] != ' ') sp++;
   if (!is_hex_range(s, sp)) return 0;
   u32 r0 = sp < e ? sp + 1 : e, r1 = e;
@@ -904,7 +934,17 @@ EXPORT(split_frame) int split_frame(void) {
   for (u32 k = r0; k < r1; k++) f_nonascii |= in[k] >> 7;
   u32 dh = hash_bytes(in + d0, d1 - d0);
   i32 id = keys_get(&dk, in + d0, d1 - d0, dh);
-  if (id < 0) id = (i32)keys_add(&dk, in + d0, d1 - d0, dh);
+  if (id < 0) {
+    id = (i32)keys_add(&dk, in + d0, d1 - d0, dh);
+    if ((u32)id >= dna_cap) {
+      u32 cap = dna_cap ? dna_cap * 2 : 256;
+      dso_nonascii = regrow(dso_nonascii, dna_cap, cap);
+      dna_cap = cap;
+    }
+    u8 high = 0;
+    for (u32 k = d0; k < d1; k++) high |= in[k] >> 7;
+    dso_nonascii[id] = high;
+  }
   f_dso = (u32)id;
   // The model's frame identity (CpuProfileBuilder.frame): address, name
   // (`[unknown]` for no symbol), DSO. Frame ids are this table's ids.
@@ -926,7 +966,72 @@ EXPORT(split_frame) int split_frame(void) {
   i32 fid = keys_get(&fidk, fid_scratch, n, h);
   f_new = fid < 0;
   f_fid = f_new ? keys_add(&fidk, fid_scratch, n, h) : (u32)fid;
+  if (f_new) {
+    if (f_fid >= fof_cap) {
+      u32 cap = fof_cap ? fof_cap * 2 : 1024;
+      frame_of_fid = regrow(frame_of_fid, fof_cap * 4, cap * 4);
+      fof_cap = cap;
+    }
+    frame_of_fid[f_fid] = -1;
+  }
+  f_ok = 1;
   return 1;
+}
+
+// Frame identity fid is frame `id` (the next id: a new frame; else one JS found by its strings).
+static void made(u32 fid, i32 id) {
+  frame_of_fid[fid] = id;
+  if ((u32)id != next_id) return;
+  if (next_id >= foi_cap) {
+    u32 cap = foi_cap ? foi_cap * 2 : 1024;
+    fid_of_id = regrow(fid_of_id, foi_cap * 4, cap * 4);
+    foi_cap = cap;
+  }
+  fid_of_id[next_id++] = fid;
+}
+
+EXPORT(frame_made) void frame_made(u32 fid, i32 id) {
+  made(fid, id);
+}
+
+// The frame id of identity fid, -1 when not made yet.
+EXPORT(frame_of) i32 frame_of(u32 fid) {
+  return frame_of_fid[fid];
+}
+
+// Frames made so far (the next id).
+EXPORT(frames_made) u32 frames_made(void) {
+  return next_id;
+}
+
+// Frames [from, to) as 5 words each, from their fidk keys (address, 0, name,
+// DSO id): where the address is and its length, the same for the name, and
+// the DSO id. Valid until the next call into the core.
+static u32 *nf_tab;
+static u32 nf_cap;
+
+EXPORT(new_frames) u32 *new_frames(u32 from, u32 to) {
+  if ((to - from) * 5 > nf_cap) {
+    u32 cap = nf_cap ? nf_cap : 1024;
+    while (cap < (to - from) * 5) cap *= 2;
+    release(nf_tab);
+    nf_tab = alloc(cap * 4);
+    nf_cap = cap;
+  }
+  u32 *t = nf_tab;
+  for (u32 id = from; id < to; id++) {
+    u32 fid = (u32)fid_of_id[id];
+    const u8 *k = fidk.arena + fidk.off[fid];
+    u32 len = fidk.len[fid], a = 0;
+    while (k[a]) a++;
+    u32 *r = t + (id - from) * 5;
+    r[0] = (u32)k;
+    r[1] = a;
+    r[2] = (u32)(k + a + 1);
+    r[3] = len - a - 1 - 4;
+    __builtin_memcpy(&r[4], k + len - 4, 4);
+  }
+  return t;
 }
 
 // split_frame on bytes [s, e) given as addresses (a frame printed on an event line).
@@ -981,6 +1086,7 @@ EXPORT(out) u32 out(int which) {
     case 28: return f_nonascii;
     case 30: return f_fid;               // the split frame's id, and whether it is new
     case 31: return f_new;
+    case 32: return f_ok;
     default: return 0;
   }
 }

@@ -7,7 +7,11 @@ import type { CpuProfileState } from '../../model/cpu-profile-builder.ts';
 /** What run() returns: why the core stopped (see perf-core.c). */
 export const CoreStop = {
   NeedInput: 0,
-  /** A frame line never seen before, inside a sample: parse it, then addFrame(id) (or warn). */
+  /**
+   * A frame line never seen before, inside a sample, that the core split
+   * (lastSplit()) but left to JS: a malformed line (warn), or a new frame
+   * whose name or DSO is not ASCII (make it, frameMade(), then addFrame(id)).
+   */
   NewFrame: 1,
   /** A frame line outside any sample. */
   Outside: 2,
@@ -35,6 +39,10 @@ interface Exports {
   event_seen(): void;
   split_frame(): number;
   split_at(s: number, e: number): number;
+  frame_made(fid: number, id: number): void;
+  frame_of(fid: number): number;
+  frames_made(): number;
+  new_frames(from: number, to: number): number;
   dso_bytes(id: number): number;
   dso_length(id: number): number;
   out(which: number): number;
@@ -71,6 +79,7 @@ const OUT = {
   nonAscii: 28,
   fid: 30,
   isNew: 31,
+  splitOk: 32,
 } as const;
 const NUM = { lines: 0, samples: 1, period: 2, garbageSamples: 3, garbageFrames: 4, noPidLine: 5, noPeriodLine: 6 } as const;
 
@@ -196,6 +205,35 @@ export class PerfCore {
   splitFrame(s?: number, e?: number): number {
     const ok = s === undefined ? this.ex.split_frame() : this.ex.split_at(s, e!);
     return ok ? this.ex.out(OUT.fid) : -1;
+  }
+
+  /** The frame id of the split the core made before a NewFrame stop (as splitFrame() returns it). */
+  lastSplit(): number {
+    return this.ex.out(OUT.splitOk) ? this.ex.out(OUT.fid) : -1;
+  }
+
+  /** The id of the frame with identity `fid` (from splitFrame), -1 when not made yet. */
+  frameOf(fid: number): number {
+    return this.ex.frame_of(fid);
+  }
+
+  /** JS made frame `id` for identity `fid` (a new frame: the next id, framesMade(); or one it found by its strings). */
+  frameMade(fid: number, id: number): void {
+    this.ex.frame_made(fid, id);
+  }
+
+  /** Frames made so far, by the core or by JS: ids [0, framesMade()). */
+  framesMade(): number {
+    return this.ex.frames_made();
+  }
+
+  /**
+   * The frames the core made, ids [from, to): 5 words each (address at, its
+   * length, name at, its length, DSO id), all ASCII; a view valid until the next call.
+   */
+  newFrames(from: number, to: number): Uint32Array {
+    const at = this.ex.new_frames(from, to);
+    return new Uint32Array(this.ex.memory.buffer, at, (to - from) * 5);
   }
 
   /** Whether the last split frame was seen for the first time. */
