@@ -6,7 +6,7 @@
 // (resolve, rebuild the trie, trim); test/pprof-stacks.test.ts holds the two equal.
 import type { BinaryInfo, UnwindGarbage } from '../model/types.ts';
 import type { CpuProfileState, FrameExpansion } from '../model/cpu-profile-builder.ts';
-import { UNMAPPED, UnwindGarbageTrimmer, frameGarbageFlags } from '../importers/unwind-garbage.ts';
+import { UnwindGarbageTrimmer, isUnmappedFrame } from '../importers/unwind-garbage.ts';
 import { CpuPprofParts, cpuProfileNotes, grown } from './pprof-cpu.ts';
 import type { PprofBuilder, PprofLabelSet } from './pprof-builder.ts';
 import { encodeStackSamples } from './pprof-samples/pprof-samples.ts';
@@ -104,7 +104,7 @@ function unmappedOuterFrames(exp: FrameExpansion, rawFrames: number): Uint8Array
   const unmappedOuter = new Uint8Array(rawFrames);
   let any = false;
   for (let rf = 0; rf < rawFrames; rf++) {
-    unmappedOuter[rf] = es[rf + 1] > es[rf] && frameGarbageFlags(exp.frames[es[rf + 1] - 1]) & UNMAPPED ? 1 : 0;
+    unmappedOuter[rf] = es[rf + 1] > es[rf] && isUnmappedFrame(exp.frames[es[rf + 1] - 1]) ? 1 : 0;
     any ||= unmappedOuter[rf] === 1;
   }
   return any ? unmappedOuter : null;
