@@ -139,15 +139,26 @@ export class CpuPprofParts {
     });
     this.byPid = invocationsByPid(invocations);
     // Per DSO: what its frames hold (for the mapping's has_* flags) and its sampled offsets (for the geometry).
+    // Frames come in runs of one DSO (and of one address, when inlined): the last ones are kept at hand.
+    let d: { named: boolean; files: boolean; lines: boolean; inlined: boolean; offsets: Set<number> } | undefined;
+    let dso: string | null = null;
+    let path = false;
+    let addr = '';
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];
-      let d = this.dsos.get(f.dso);
-      if (!d) this.dsos.set(f.dso, (d = { named: false, files: false, lines: false, inlined: false, offsets: new Set() }));
-      d.named ||= f.named;
-      d.files ||= !!f.file;
-      d.lines ||= !!f.line;
-      d.inlined ||= !!f.inlined;
-      if (f.dso.startsWith('/') && /^[0-9a-f]{1,13}$/i.test(f.addr)) d.offsets.add(parseInt(f.addr, 16));
+      if (f.dso !== dso) {
+        dso = f.dso;
+        path = dso.startsWith('/');
+        addr = '';
+        d = this.dsos.get(dso);
+        if (!d) this.dsos.set(dso, (d = { named: false, files: false, lines: false, inlined: false, offsets: new Set() }));
+      }
+      d!.named ||= f.named;
+      d!.files ||= !!f.file;
+      d!.lines ||= !!f.line;
+      d!.inlined ||= !!f.inlined;
+      if (path && f.addr !== addr && /^[0-9a-f]{1,13}$/i.test(f.addr)) d!.offsets.add(parseInt(f.addr, 16));
+      addr = f.addr;
     }
     for (const [dso, d] of this.dsos) this.layouts.set(dso, layoutOf(dso, binaries?.get(dso), [...d.offsets]));
   }

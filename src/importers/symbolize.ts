@@ -16,9 +16,19 @@ import type { SymbolResolver } from '../symbols/resolver.ts';
  * on `go build -a std`, cc1's 26k symbols for 611 such frames, ~20 ms.
  */
 export function frameResolver(resolver: SymbolResolver): FrameResolve {
+  // Frames come in runs of one DSO: the last answer of isGoBinary is kept.
+  let lastDso: string | null = null;
+  let lastIsGo = false;
+  const isGo = (dso: string) => {
+    if (dso !== lastDso) {
+      lastIsGo = resolver.isGoBinary(dso);
+      lastDso = dso;
+    }
+    return lastIsGo;
+  };
   return (raw, perfNamed) => {
-    if (raw.symbol === '' || raw.symbol === '[unknown]') return perfNamed.has(raw.dso) && !resolver.isGoBinary(raw.dso) ? null : resolver.resolve(raw);
-    return resolver.isGoBinary(raw.dso) ? resolver.resolveNamed(raw) : null;
+    if (raw.symbol === '' || raw.symbol === '[unknown]') return perfNamed.has(raw.dso) && !isGo(raw.dso) ? null : resolver.resolve(raw);
+    return isGo(raw.dso) ? resolver.resolveNamed(raw) : null;
   };
 }
 
