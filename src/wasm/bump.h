@@ -1,5 +1,5 @@
-// What the WebAssembly cores (src/importers/perf-core, src/exporters/pprof-samples)
-// share: fixed-width types, export/import attributes, and a bump allocator.
+// What the WebAssembly cores (scripts/build-wasm.mjs lists them) share:
+// fixed-width types, export/import attributes, and a bump allocator.
 // There is no libc: memory comes from growing the wasm memory, in blocks
 // that a doubling table gives back for reuse. Each instance lives for one job.
 #ifndef GBP_WASM_BUMP_H
