@@ -12,6 +12,7 @@
 // matches such a stack and JS compares the locations).
 
 #include "../../wasm/bump.h"
+#include "../../wasm/varint.h"
 
 enum { DONE = 0, CHECK = 1, FULL = 2 };
 
@@ -84,23 +85,8 @@ static void grow_paths(u32 need) {
   path_cap = cap;
 }
 
-static u32 vsize(u64 v) {
-  u32 n = 1;
-  while (v > 127) {
-    v >>= 7;
-    n++;
-  }
-  return n;
-}
-
 static void put_varint(u64 v) {
-  u8 *b = out_buf + out_len;
-  while (v > 127) {
-    *b++ = (u8)(v & 127) | 128;
-    v >>= 7;
-  }
-  *b++ = (u8)v;
-  out_len = (u32)(b - out_buf);
+  out_len = (u32)(put_varint_at(out_buf + out_len, v) - out_buf);
 }
 
 // pprof-cpu-stacks.ts's sampleHash, bit for bit.

@@ -3,6 +3,7 @@
 // its checks against trimmed stacks), and copies the encoded samples out, a
 // piece at a time.
 import { PPROF_SAMPLES_WASM } from './pprof-samples-wasm.ts';
+import { copyIn } from '../../wasm/copy-in.ts';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -50,11 +51,7 @@ export interface StackSamplesInput {
 export function encodeStackSamples(inp: StackSamplesInput, check: (g: number, locs: Int32Array, n: number) => boolean, onBytes: (bytes: Buffer, samples: number) => void, pieceBytes = 1 << 20): number {
   compiled ??= new WebAssembly.Module(Buffer.from(PPROF_SAMPLES_WASM, 'base64'));
   const ex = new WebAssembly.Instance(compiled, {}).exports as unknown as Exports;
-  const put = (a: Int32Array | Uint32Array | Float64Array | Uint8Array): number => {
-    const at = ex.alloc(Math.max(1, a.byteLength));
-    new Uint8Array(ex.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    return at;
-  };
+  const put = (a: ArrayBufferView) => copyIn(ex, a);
   const hashes = Uint32Array.from(inp.trimHashes).sort();
   ex.set_full_at(pieceBytes);
   ex.init(

@@ -1,6 +1,7 @@
 // The JS side of pprof-tables.c: copies PprofBuilder's location and function
 // columns into a fresh instance and takes the encoded Profile fields out.
 import { PPROF_TABLES_WASM } from './pprof-tables-wasm.ts';
+import { copyIn } from '../../wasm/copy-in.ts';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -33,11 +34,7 @@ export interface PprofTables {
 export function encodeTables(t: PprofTables): Uint8Array {
   compiled ??= new WebAssembly.Module(Buffer.from(PPROF_TABLES_WASM, 'base64'));
   const ex = new WebAssembly.Instance(compiled, {}).exports as unknown as Exports;
-  const put = (a: Int32Array, n: number): number => {
-    const at = ex.alloc(Math.max(4, n * 4));
-    new Int32Array(ex.memory.buffer, at, n).set(a.subarray(0, n));
-    return at;
-  };
+  const put = (a: Int32Array, n: number) => copyIn(ex, a.subarray(0, n));
   const args = [put(t.locMapping, t.locations), put(t.locHi, t.locations), put(t.locLo, t.locations), put(t.locLineStart, t.locations + 1), put(t.lineFunc, t.lines), put(t.lineNo, t.lines)] as const;
   ex.locations(t.locations, ...args);
   ex.functions(t.functions, put(t.funcCols, t.functions * 4));
