@@ -3,11 +3,13 @@
 // independent line count of the same file, not against remembered numbers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import {
   parsePerfScript,
   parsePerfScriptFile,
+  PerfScriptParser,
   parseEventLine,
   parseFrame,
   detectPerfScript,
@@ -89,6 +91,42 @@ for (const name of REAL) {
     assert.deepEqual(tiny.warnings, whole.warnings);
   });
 }
+
+// perf-core.c keeps a node's children, and a leaf's groups (one per thread),
+// in a list until there are 8, then in a table: 30 frames in 1-4-deep stacks,
+// three of them common, on 12 threads give nodes and leaves of both kinds,
+// lists moved into the table part-way, and stacks seen again after the move.
+test('stacks through nodes with few and many children or threads fold as an independent count of the text says', async () => {
+  const stack = fc.oneof(fc.constantFrom<number[]>([3], [4, 5], [6, 7, 8]), fc.array(fc.integer({ min: 0, max: 29 }), { minLength: 1, maxLength: 4 }));
+  const sample = fc.record({ tid: fc.integer({ min: 1, max: 12 }), stack });
+  await fc.assert(
+    fc.asyncProperty(fc.array(sample, { minLength: 1, maxLength: 300, size: 'max' }), async (samples) => {
+      let text = '';
+      const want = new Map<string, number>();
+      samples.forEach((s, i) => {
+        text += `prog 100/${s.tid} 1.${String(i).padStart(6, '0')}: 1000 cpu-clock:\n`;
+        for (const f of s.stack) text += `\t${(0x1000 + f * 16).toString(16)} f${f}+0x4 (/bin/p)\n`;
+        text += '\n';
+        const key = ['prog', `100/${s.tid}`, ...s.stack.map((f) => `f${f}`).reverse()].join(';');
+        want.set(key, (want.get(key) ?? 0) + 1);
+      });
+      // The parser's own trie and groups (the model would rebuild and merge them).
+      const p = new PerfScriptParser({});
+      p.push(Buffer.from(text));
+      const s = p.endStacks().stacks;
+      const got = new Map<string, number>();
+      for (let g = 0; g < s.groups; g++) {
+        const names: string[] = [];
+        for (let n = s.gLeaf[g]; n > 0; n = s.node4[(n << 2) + 1]) names.push(s.frames[s.node4[n << 2]].name);
+        const key = [s.comms[s.gComm[g]], `${s.gPid[g]}/${s.gTid[g]}`, ...names.reverse()].join(';');
+        assert.ok(!got.has(key), `${key}: two groups`); // one trie node per distinct stack
+        got.set(key, s.gSamples[g]);
+      }
+      assert.deepEqual(got, want);
+    }),
+    { numRuns: 60 },
+  );
+});
 
 test('header lines, CRLF and gzip change nothing', async () => {
   assert.equal(folded((await parse('header-lines.txt')).profile), folded((await parse('go-default-callchain.txt')).profile));

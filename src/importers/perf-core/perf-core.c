@@ -43,6 +43,39 @@ static i32 *rehash_ids(i32 *old, u32 *mask, u32 from, u32 n, u32 (*hash_of)(u32 
   return t;
 }
 
+// An open-addressing table holding some of a list's ids (the rest are
+// found another way), placed by hash_of(id); callers probe it themselves.
+typedef struct {
+  i32 *slot; // -1 when free
+  u32 mask, count;
+  u32 (*hash_of)(u32 id);
+} Ids;
+
+static void ids_init(Ids *t, u32 (*hash_of)(u32 id)) {
+  t->mask = (1 << 12) - 1;
+  t->slot = filled(t->mask + 1, -1);
+  t->count = 0;
+  t->hash_of = hash_of;
+}
+
+static void ids_put(Ids *t, i32 id) {
+  u32 h = t->hash_of((u32)id) & t->mask;
+  while (t->slot[h] != -1) h = (h + 1) & t->mask;
+  t->slot[h] = id;
+  if (++t->count * 2 <= t->mask) return;
+  i32 *old = t->slot;
+  u32 old_n = t->mask + 1;
+  t->mask = old_n * 2 - 1;
+  t->slot = filled(old_n * 2, -1);
+  for (u32 i = 0; i < old_n; i++) {
+    if (old[i] == -1) continue;
+    u32 k = t->hash_of((u32)old[i]) & t->mask;
+    while (t->slot[k] != -1) k = (k + 1) & t->mask;
+    t->slot[k] = old[i];
+  }
+  release(old);
+}
+
 static u64 load64(const u8 *p) {
   u64 w;
   __builtin_memcpy(&w, p, 8);
@@ -191,11 +224,12 @@ static double o_pid, o_tid, o_sec, o_nsec, o_period, o_line; // NaN: absent
 static i32 *stack;
 static u32 stack_cap, depth;
 
-// Stack trie: 4 ints per node (frame, parent, child last asked for, unused), node 0 the root.
+// Stack trie: 4 ints per node (frame, parent, first child, next sibling), node 0 the root.
 static i32 *node4;
 static u32 nodes, node_cap;
-static i32 *ttable;
-static u32 tmask;
+static Ids children;  // the children of nodes with many (see child())
+static u8 *many;      // per node: MANY_CHILDREN, MANY_GROUPS (their ids are in the tables)
+enum { FANOUT = 8, MANY_CHILDREN = 1, MANY_GROUPS = 2 };
 
 // Per thread, its previous sample's frames and nodes from the root.
 typedef struct {
@@ -209,12 +243,14 @@ static i32 *prev_table;
 static u32 prev_mask;
 static i32 last_prev = -1;
 
-// Sample groups by (leaf, pid, tid, comm).
-static i32 *g_leaf, *g_comm;
+// Sample groups by (leaf, pid, tid, comm); see add_group().
+static i32 *g_leaf, *g_comm, *g_next;
+static i32 *leaf_group; // per node: the last group made with it as leaf (-1: none)
 static double *g_pid, *g_tid, *g_samples, *g_period;
 static u32 ngroups, g_cap;
-static i32 *g_table;
-static u32 g_mask;
+static Ids groups;      // the groups of leaves with many
+static u32 node_hash(u32 n);
+static u32 group_hash_of(u32 g);
 
 // Samples per (pid, bucket of bucket_ns), in order of first appearance: JS
 // replays them into the model's timeline, which widens buckets as it needs.
@@ -265,9 +301,12 @@ EXPORT(init) void init(double bucket, double period, int trim_garbage, double cl
   node4[1] = -1;
   node4[2] = 0;
   node4[3] = 0;
+  many = alloc(node_cap);
+  many[0] = 0;
+  leaf_group = alloc(node_cap * 4);
+  leaf_group[0] = -1;
   nodes = 1;
-  tmask = (1 << 16) - 1;
-  ttable = filled(tmask + 1, -1);
+  ids_init(&children, node_hash);
   prev_cap = 64;
   prevs = alloc(prev_cap * sizeof(Prev));
   prev_mask = 255;
@@ -279,8 +318,8 @@ EXPORT(init) void init(double bucket, double period, int trim_garbage, double cl
   g_tid = alloc(g_cap * 8);
   g_samples = alloc(g_cap * 8);
   g_period = alloc(g_cap * 8);
-  g_mask = (1 << 12) - 1;
-  g_table = filled(g_mask + 1, -1);
+  g_next = alloc(g_cap * 4);
+  ids_init(&groups, group_hash_of);
   tl_cap = 1024;
   tl_pid = alloc(tl_cap * 8);
   tl_bucket = alloc(tl_cap * 8);
@@ -322,49 +361,68 @@ static u32 node_hash(u32 n) {
   return trie_hash(node4[n * 4 + 1], node4[n * 4]);
 }
 
-static i32 new_node(i32 parent, i32 frame, u32 h);
-
-// The node for `frame` under `parent`; the child a node was last asked for answers most lookups.
-static i32 child(i32 parent, i32 frame) {
-  i32 last = node4[parent * 4 + 2];
-  if (last != 0 && node4[last * 4] == frame) return last;
-  u32 h = trie_hash(parent, frame) & tmask;
-  for (;;) {
-    i32 n = ttable[h];
-    if (n == -1) break;
-    if (node4[n * 4] == frame && node4[n * 4 + 1] == parent) {
-      node4[parent * 4 + 2] = n;
-      return n;
-    }
-    h = (h + 1) & tmask;
-  }
-  return new_node(parent, frame, h);
-}
-
-// A child for a node made during this same walk: it has none yet, so the
-// free slot is found without reading the nodes the probe passes (each one a
-// likely cache miss: the trie is megabytes).
-static i32 first_child(i32 parent, i32 frame) {
-  u32 h = trie_hash(parent, frame) & tmask;
-  while (ttable[h] != -1) h = (h + 1) & tmask;
-  return new_node(parent, frame, h);
-}
-
-// Makes node (frame, parent) in free slot h of the table.
-static i32 new_node(i32 parent, i32 frame, u32 h) {
+// Each node's children are a list (node4[2] its first child, node4[3] a
+// child's next sibling), the child found last moved to its front: the next
+// frame of a thread's stack is mostly the one it took last time. A node
+// whose list reaches FANOUT children has them put in `children` (by parent
+// and frame) and is looked up there from then on; its node4[2] then only
+// remembers its last child. Most nodes are leaves or have a child or two:
+// making one (~3 per sample on the bench text) touches no table, and a
+// lookup reads the nodes it passes, each a likely cache miss, where a table
+// of every node cost two (slot and node) and a slot for each new node.
+static i32 new_node(i32 parent, i32 frame) {
   i32 node = (i32)nodes++;
   if (nodes > node_cap) {
     node4 = regrow(node4, node_cap * 16, node_cap * 32);
+    many = regrow(many, node_cap, node_cap * 2);
+    leaf_group = regrow(leaf_group, node_cap * 4, node_cap * 8);
     node_cap *= 2;
   }
   node4[node * 4] = frame;
   node4[node * 4 + 1] = parent;
   node4[node * 4 + 2] = 0;
-  node4[node * 4 + 3] = 0;
+  node4[node * 4 + 3] = node4[parent * 4 + 2];
   node4[parent * 4 + 2] = node;
-  ttable[h] = node;
-  if ((u32)node * 2 > tmask) ttable = rehash_ids(ttable, &tmask, 1, nodes, node_hash);
+  many[node] = 0;
+  leaf_group[node] = -1;
+  if (many[parent] & MANY_CHILDREN) ids_put(&children, node);
   return node;
+}
+
+// The node for `frame` under `parent`, made when there is none.
+static i32 child(i32 parent, i32 frame) {
+  i32 first = node4[parent * 4 + 2];
+  if (first != 0 && node4[first * 4] == frame) return first;
+  if (many[parent] & MANY_CHILDREN) {
+    for (u32 h = trie_hash(parent, frame) & children.mask;; h = (h + 1) & children.mask) {
+      i32 n = children.slot[h];
+      if (n == -1) break;
+      if (node4[n * 4] == frame && node4[n * 4 + 1] == parent) {
+        node4[parent * 4 + 2] = n;
+        return n;
+      }
+    }
+    return new_node(parent, frame);
+  }
+  u32 seen = first != 0;
+  for (i32 prev = first, n = first ? node4[first * 4 + 3] : 0; n != 0; prev = n, n = node4[n * 4 + 3], seen++) {
+    if (node4[n * 4] == frame) {
+      node4[prev * 4 + 3] = node4[n * 4 + 3];
+      node4[n * 4 + 3] = first;
+      node4[parent * 4 + 2] = n;
+      return n;
+    }
+  }
+  if (seen + 1 >= FANOUT) {
+    many[parent] |= MANY_CHILDREN;
+    for (i32 n = first; n != 0; n = node4[n * 4 + 3]) ids_put(&children, n);
+  }
+  return new_node(parent, frame);
+}
+
+// A child for a node made during this same walk: it has none yet.
+static i32 first_child(i32 parent, i32 frame) {
+  return new_node(parent, frame);
 }
 
 static u32 group_hash(i32 leaf, double pid, double tid, i32 comm) {
@@ -375,19 +433,35 @@ static u32 group_hash_of(u32 g) {
   return group_hash(g_leaf[g], g_pid[g], g_tid[g], g_comm[g]);
 }
 
+static int same_group(i32 g, i32 leaf, double pid, double tid, i32 comm) {
+  return g_leaf[g] == leaf && g_pid[g] == pid && g_tid[g] == tid && g_comm[g] == comm;
+}
+
+// A group is found from its leaf node: leaf_group[leaf] is the last group
+// made with that leaf, g_next[g] the one made before it with the same leaf.
+// Almost every stack is new (98k groups of 104k samples on the bench text),
+// and a new leaf has no group: nothing to probe or fill. A leaf that FANOUT
+// threads share has its groups put in `groups`, as the trie does children.
 static void add_group(i32 leaf, double pid, double tid, i32 comm, double period) {
-  u32 h = group_hash(leaf, pid, tid, comm) & g_mask;
-  i32 g;
-  for (;;) {
-    g = g_table[h];
-    if (g == -1) break;
-    if (g_leaf[g] == leaf && g_pid[g] == pid && g_tid[g] == tid && g_comm[g] == comm) break;
-    h = (h + 1) & g_mask;
+  i32 g = -1;
+  if (many[leaf] & MANY_GROUPS) {
+    for (u32 h = group_hash(leaf, pid, tid, comm) & groups.mask;; h = (h + 1) & groups.mask) {
+      g = groups.slot[h];
+      if (g == -1 || same_group(g, leaf, pid, tid, comm)) break;
+    }
+  } else {
+    u32 seen = 0;
+    for (g = leaf_group[leaf]; g != -1 && !same_group(g, leaf, pid, tid, comm); g = g_next[g]) seen++;
+    if (g == -1 && seen + 1 >= FANOUT) {
+      many[leaf] |= MANY_GROUPS;
+      for (i32 k = leaf_group[leaf]; k != -1; k = g_next[k]) ids_put(&groups, k);
+    }
   }
   if (g == -1) {
     g = (i32)ngroups++;
     if (ngroups > g_cap) {
       g_leaf = regrow(g_leaf, g_cap * 4, g_cap * 8);
+      g_next = regrow(g_next, g_cap * 4, g_cap * 8);
       g_comm = regrow(g_comm, g_cap * 4, g_cap * 8);
       g_pid = regrow(g_pid, g_cap * 8, g_cap * 16);
       g_tid = regrow(g_tid, g_cap * 8, g_cap * 16);
@@ -396,13 +470,14 @@ static void add_group(i32 leaf, double pid, double tid, i32 comm, double period)
       g_cap *= 2;
     }
     g_leaf[g] = leaf;
+    g_next[g] = leaf_group[leaf];
+    leaf_group[leaf] = g;
     g_comm[g] = comm;
     g_pid[g] = pid;
     g_tid[g] = tid;
     g_samples[g] = 0;
     g_period[g] = 0;
-    g_table[h] = g;
-    if (ngroups * 2 > g_mask + 1) g_table = rehash_ids(g_table, &g_mask, 0, ngroups, group_hash_of);
+    if (many[leaf] & MANY_GROUPS) ids_put(&groups, g);
   }
   g_samples[g] += 1;
   g_period[g] += period;
