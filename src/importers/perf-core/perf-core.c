@@ -190,9 +190,16 @@ static u32 in_cap, in_len, pos;
 static double line_no;  // lines parsed so far
 
 static Keys fk;                  // frame lines, indentation included
-static i32 *frame_of_key;        // frame id (JS's) of each frame line
-static i32 *next_key;            // the frame line that followed each one last time (-1: none yet)
-static u32 fok_cap;              // room in frame_of_key and next_key
+// What the hot path needs of each frame line, in one place (one cache miss
+// where four arrays cost up to four): the line that followed it last time
+// (-1: none yet), its length and arena offset, and its frame id (JS's).
+typedef struct {
+  i32 next;
+  u32 len, off;
+  i32 frame;
+} FrameLine;
+static FrameLine *fl;
+static u32 fl_cap;               // room in fl
 static i32 prev_key = -1;        // the open sample's previous frame line (-1 at its start)
 
 static Keys dk;                  // DSO paths of frame lines, so JS makes each string once
@@ -282,9 +289,8 @@ EXPORT(init) void init(double bucket, double period, int trim_garbage, double cl
   clock_nsec = clock_ns;
   clock_set = has_clock;
   keys_init(&fk);
-  fok_cap = fk.kcap;
-  frame_of_key = alloc(fok_cap * 4);
-  next_key = filled(fok_cap, -1);
+  fl_cap = fk.kcap;
+  fl = alloc(fl_cap * sizeof(FrameLine));
   keys_init(&pk);
   keys_init(&dk);
   keys_init(&fidk);
@@ -643,7 +649,7 @@ EXPORT(push_frame) void push_frame(i32 id) {
 }
 
 static void follow(i32 k) {
-  if (prev_key >= 0) next_key[prev_key] = k;
+  if (prev_key >= 0) fl[prev_key].next = k;
   prev_key = k;
 }
 
@@ -808,7 +814,7 @@ static int line(u32 start, u32 nl) {
     miss_hash = hash_bytes(in + start, end - start);
     i32 k = keys_get(&fk, in + start, end - start, miss_hash);
     if (k >= 0) {
-      push_frame(frame_of_key[k]);
+      push_frame(fl[k].frame);
       follow(k);
       return 0;
     }
@@ -847,12 +853,13 @@ EXPORT(run) int run(int last) {
     // The hot path: a callchain line (tab first) seen before, inside a sample,
     // mostly the line that followed the previous one last time.
     if (in[pos] == TAB && is_open) {
-      i32 guess = prev_key >= 0 ? next_key[prev_key] : -1;
+      i32 guess = prev_key >= 0 ? fl[prev_key].next : -1;
       if (guess >= 0) {
-        u32 e = pos + fk.len[guess];
-        if (e < n && in[e] == NL && same_bytes(fk.arena + fk.off[guess], in + pos, fk.len[guess])) {
+        const FrameLine *g = &fl[guess];
+        u32 e = pos + g->len;
+        if (e < n && in[e] == NL && same_bytes(fk.arena + g->off, in + pos, g->len)) {
           line_no += 1;
-          push_frame(frame_of_key[guess]);
+          push_frame(g->frame);
           prev_key = guess;
           pos = e + 1;
           continue;
@@ -879,13 +886,11 @@ EXPORT(run) int run(int last) {
 EXPORT(add_frame) void add_frame(i32 id) {
   u32 n = out_end - out_start;
   u32 k = keys_add(&fk, in + out_start, n, miss_hash);
-  if (k >= fok_cap) {
-    frame_of_key = regrow(frame_of_key, fok_cap * 4, fok_cap * 8);
-    next_key = regrow(next_key, fok_cap * 4, fok_cap * 8);
-    __builtin_memset(next_key + fok_cap, 0xff, fok_cap * 4);
-    fok_cap *= 2;
+  if (k >= fl_cap) {
+    fl = regrow(fl, fl_cap * sizeof(FrameLine), fl_cap * 2 * sizeof(FrameLine));
+    fl_cap *= 2;
   }
-  frame_of_key[k] = id;
+  fl[k] = (FrameLine){.next = -1, .len = n, .off = fk.off[k], .frame = id};
   push_frame(id);
   follow((i32)k);
 }
@@ -912,7 +917,7 @@ EXPORT(known_frame) int known_frame(void) {
   miss_hash = hash_bytes(in + out_start, n);
   i32 k = keys_get(&fk, in + out_start, n, miss_hash);
   if (k < 0) return 0;
-  push_frame(frame_of_key[k]);
+  push_frame(fl[k].frame);
   follow(k);
   return 1;
 }
