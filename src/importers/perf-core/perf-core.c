@@ -29,22 +29,9 @@ static i32 *filled(u32 n, i32 v) {
   return a;
 }
 
-// Doubles an open-addressing table of ids [from, n) (-1 when free), placing each by hash_of(id); releases the old one.
-static i32 *rehash_ids(i32 *old, u32 *mask, u32 from, u32 n, u32 (*hash_of)(u32 id)) {
-  release(old);
-  u32 size = (*mask + 1) * 2;
-  i32 *t = filled(size, -1);
-  *mask = size - 1;
-  for (u32 j = from; j < n; j++) {
-    u32 k = hash_of(j) & *mask;
-    while (t[k] != -1) k = (k + 1) & *mask;
-    t[k] = (i32)j;
-  }
-  return t;
-}
-
-// An open-addressing table holding some of a list's ids (the rest are
-// found another way), placed by hash_of(id); callers probe it themselves.
+// An open-addressing table of a list's ids (all of them, or some when the
+// rest are found another way), placed by hash_of(id); callers probe it
+// themselves, comparing what the ids stand for.
 typedef struct {
   i32 *slot; // -1 when free
   u32 mask, count;
@@ -74,6 +61,16 @@ static void ids_put(Ids *t, i32 id) {
     t->slot[k] = old[i];
   }
   release(old);
+}
+
+// Array `p` of `*cap` items of `size` bytes, grown (doubled, from `first`) to hold item i.
+static void *room(void *p, u32 *cap, u32 i, u32 size, u32 first) {
+  if (i < *cap) return p;
+  u32 c = *cap ? *cap * 2 : first;
+  while (c <= i) c *= 2;
+  p = regrow(p, *cap * size, c * size);
+  *cap = c;
+  return p;
 }
 
 static u64 load64(const u8 *p) {
@@ -246,8 +243,7 @@ typedef struct {
 } Prev;
 static Prev *prevs;
 static u32 nprev, prev_cap;
-static i32 *prev_table;
-static u32 prev_mask;
+static Ids prev_ids;
 static i32 last_prev = -1;
 
 // Sample groups by (leaf, pid, tid, comm); see add_group().
@@ -256,15 +252,18 @@ static i32 *leaf_group; // per node: the last group made with it as leaf (-1: no
 static double *g_pid, *g_tid, *g_samples, *g_period;
 static u32 ngroups, g_cap;
 static Ids groups;      // the groups of leaves with many
-static u32 node_hash(u32 n);
-static u32 group_hash_of(u32 g);
 
 // Samples per (pid, bucket of bucket_ns), in order of first appearance: JS
 // replays them into the model's timeline, which widens buckets as it needs.
 static double *tl_pid, *tl_bucket, *tl_count;
 static u32 ntl, tl_cap;
-static i32 *tl_table;
-static u32 tl_mask;
+static Ids tl_ids;
+
+// Each Ids table's hash_of, defined beside the code that fills it.
+static u32 node_hash(u32 n);
+static u32 group_hash_of(u32 g);
+static u32 prev_hash_of(u32 i);
+static u32 tl_hash_of(u32 e);
 
 static double total_samples, total_period, garbage_samples, garbage_frames;
 static double bucket_ns, default_period;
@@ -315,8 +314,7 @@ EXPORT(init) void init(double bucket, double period, int trim_garbage, double cl
   ids_init(&children, node_hash);
   prev_cap = 64;
   prevs = alloc(prev_cap * sizeof(Prev));
-  prev_mask = 255;
-  prev_table = filled(prev_mask + 1, -1);
+  ids_init(&prev_ids, prev_hash_of);
   g_cap = 1024;
   g_leaf = alloc(g_cap * 4);
   g_comm = alloc(g_cap * 4);
@@ -330,8 +328,7 @@ EXPORT(init) void init(double bucket, double period, int trim_garbage, double cl
   tl_pid = alloc(tl_cap * 8);
   tl_bucket = alloc(tl_cap * 8);
   tl_count = alloc(tl_cap * 8);
-  tl_mask = (1 << 12) - 1;
-  tl_table = filled(tl_mask + 1, -1);
+  ids_init(&tl_ids, tl_hash_of);
 }
 
 // ---- input ----
@@ -426,11 +423,6 @@ static i32 child(i32 parent, i32 frame) {
   return new_node(parent, frame);
 }
 
-// A child for a node made during this same walk: it has none yet.
-static i32 first_child(i32 parent, i32 frame) {
-  return new_node(parent, frame);
-}
-
 static u32 group_hash(i32 leaf, double pid, double tid, i32 comm) {
   return hash_f64(pid, (u32)leaf * 0x9e3779b1u) ^ hash_f64(tid, (u32)comm * 0x85ebca77u + 1);
 }
@@ -499,18 +491,15 @@ static u32 tl_hash_of(u32 e) {
 
 static void add_to_timeline(double pid, double t) {
   double b = __builtin_floor((t < 0 ? 0 : t) / bucket_ns);
-  u32 h = tl_hash(pid, b) & tl_mask;
-  i32 e;
-  for (;;) {
-    e = tl_table[h];
+  for (u32 h = tl_hash(pid, b) & tl_ids.mask;; h = (h + 1) & tl_ids.mask) {
+    i32 e = tl_ids.slot[h];
     if (e == -1) break;
     if (tl_pid[e] == pid && tl_bucket[e] == b) {
       tl_count[e] += 1;
       return;
     }
-    h = (h + 1) & tl_mask;
   }
-  e = (i32)ntl++;
+  i32 e = (i32)ntl++;
   if (ntl > tl_cap) {
     tl_pid = regrow(tl_pid, tl_cap * 8, tl_cap * 16);
     tl_bucket = regrow(tl_bucket, tl_cap * 8, tl_cap * 16);
@@ -520,8 +509,7 @@ static void add_to_timeline(double pid, double t) {
   tl_pid[e] = pid;
   tl_bucket[e] = b;
   tl_count[e] = 1;
-  tl_table[h] = e;
-  if (ntl * 2 > tl_mask + 1) tl_table = rehash_ids(tl_table, &tl_mask, 0, ntl, tl_hash_of);
+  ids_put(&tl_ids, e);
 }
 
 static u32 prev_hash_of(u32 i) {
@@ -532,16 +520,14 @@ static Prev *prev_of(double tid, u32 n) {
   Prev *p = 0;
   if (last_prev >= 0 && prevs[last_prev].tid == tid) p = &prevs[last_prev];
   else {
-    u32 h = hash_f64(tid, 3) & prev_mask;
-    for (;;) {
-      i32 i = prev_table[h];
+    for (u32 h = hash_f64(tid, 3) & prev_ids.mask;; h = (h + 1) & prev_ids.mask) {
+      i32 i = prev_ids.slot[h];
       if (i == -1) break;
       if (prevs[i].tid == tid) {
         p = &prevs[i];
         last_prev = i;
         break;
       }
-      h = (h + 1) & prev_mask;
     }
     if (!p) {
       if (nprev == prev_cap) {
@@ -555,9 +541,8 @@ static Prev *prev_of(double tid, u32 n) {
       p->frames = alloc(64 * 4);
       p->nodes = alloc(64 * 4);
       p->depth = 0;
-      prev_table[h] = i;
+      ids_put(&prev_ids, i);
       last_prev = i;
-      if (nprev * 2 > prev_mask + 1) prev_table = rehash_ids(prev_table, &prev_mask, 0, nprev, prev_hash_of);
     }
   }
   if (p->cap < n) {
@@ -604,7 +589,7 @@ EXPORT(flush) void flush(void) {
   const u32 fresh = nodes; // nodes from here on are made by this walk
   for (; k < n; k++) {
     i32 f = stack[n - 1 - k];
-    node = (u32)node >= fresh ? first_child(node, f) : child(node, f);
+    node = (u32)node >= fresh ? new_node(node, f) : child(node, f); // a node made by this walk has no children yet
     pf[k] = f;
     pn[k] = node;
   }
@@ -886,10 +871,7 @@ EXPORT(run) int run(int last) {
 EXPORT(add_frame) void add_frame(i32 id) {
   u32 n = out_end - out_start;
   u32 k = keys_add(&fk, in + out_start, n, miss_hash);
-  if (k >= fl_cap) {
-    fl = regrow(fl, fl_cap * sizeof(FrameLine), fl_cap * 2 * sizeof(FrameLine));
-    fl_cap *= 2;
-  }
+  fl = room(fl, &fl_cap, k, sizeof(FrameLine), 1024);
   fl[k] = (FrameLine){.next = -1, .len = n, .off = fk.off[k], .frame = id};
   push_frame(id);
   follow((i32)k);
@@ -1016,11 +998,7 @@ EXPORT(split_frame) int split_frame(void) {
   i32 id = keys_get(&dk, in + d0, d1 - d0, dh);
   if (id < 0) {
     id = (i32)keys_add(&dk, in + d0, d1 - d0, dh);
-    if ((u32)id >= dna_cap) {
-      u32 cap = dna_cap ? dna_cap * 2 : 256;
-      dso_nonascii = regrow(dso_nonascii, dna_cap, cap);
-      dna_cap = cap;
-    }
+    dso_nonascii = room(dso_nonascii, &dna_cap, (u32)id, 1, 256);
     u8 high = 0;
     for (u32 k = d0; k < d1; k++) high |= in[k] >> 7;
     dso_nonascii[id] = high;
@@ -1047,11 +1025,7 @@ EXPORT(split_frame) int split_frame(void) {
   f_new = fid < 0;
   f_fid = f_new ? keys_add(&fidk, fid_scratch, n, h) : (u32)fid;
   if (f_new) {
-    if (f_fid >= fof_cap) {
-      u32 cap = fof_cap ? fof_cap * 2 : 1024;
-      frame_of_fid = regrow(frame_of_fid, fof_cap * 4, cap * 4);
-      fof_cap = cap;
-    }
+    frame_of_fid = room(frame_of_fid, &fof_cap, f_fid, 4, 1024);
     frame_of_fid[f_fid] = -1;
   }
   f_ok = 1;
@@ -1062,11 +1036,7 @@ EXPORT(split_frame) int split_frame(void) {
 static void made(u32 fid, i32 id) {
   frame_of_fid[fid] = id;
   if ((u32)id != next_id) return;
-  if (next_id >= foi_cap) {
-    u32 cap = foi_cap ? foi_cap * 2 : 1024;
-    fid_of_id = regrow(fid_of_id, foi_cap * 4, cap * 4);
-    foi_cap = cap;
-  }
+  fid_of_id = room(fid_of_id, &foi_cap, next_id, 4, 1024);
   fid_of_id[next_id++] = fid;
 }
 
