@@ -6,16 +6,6 @@
 // GBP_FROM_SOURCE=1) it runs the TypeScript sources through tsx, whose loader
 // costs ~0.25 s more per run. GBP_TRACE_LAUNCH=1 says which one ran and why.
 import { readFileSync, statSync } from 'node:fs';
-import v8 from 'node:v8';
-
-// `gbp pprof` holds a whole profile in typed arrays while V8's young
-// generation sits beside it: semi-spaces kept at 2 MiB (V8 grows them to 16)
-// take peak RSS on a 167 MB perf text from ~195 to ~165 MiB at the same
-// speed (scripts/bench-import.ts). Set here, before the heap has grown.
-if (process.argv[2] === 'pprof') {
-  v8.setFlagsFromString('--max-semi-space-size=2');
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
-}
 
 const root = new URL('../../', import.meta.url);
 
