@@ -50,10 +50,11 @@ export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: 
   // trie stops where it meets the previous stack's path). It needs the
   // location of every raw frame those stacks pass through and each group's
   // label set, made here first.
-  const setOf = labelSetOfGroups(s, trimmed, parts);
+  const threads = threadsOfGroups(s);
+  const setOf = labelSetOfGroups(s, threads, trimmed, parts);
   locations.makeOnPaths(s, setOf);
   const [setBytes, setAt] = parts.b.encodedLabelSets();
-  const input = { node4: s.node4, nodes: s.nodes, locOfRaw: locations.locOfRaw, order: groupsByThread(s), leaf: s.gLeaf, setOf, count: s.gSamples, period: s.gPeriod, setBytes, setAt, trimHashes: merged.hashes() };
+  const input = { node4: s.node4, nodes: s.nodes, locOfRaw: locations.locOfRaw, order: groupsByThread(s, threads), leaf: s.gLeaf, setOf, count: s.gSamples, period: s.gPeriod, setBytes, setAt, trimHashes: merged.hashes() };
   // A stack that trimming made equal to this one (same thread, same locations) takes its values.
   const written = encodeStackSamples(
     input,
@@ -207,42 +208,68 @@ function outermostFrames(s: CpuProfileState): Int32Array {
   return top;
 }
 
+/**
+ * Each group's thread (by tid, in order of the thread's first group) and the
+ * number of threads. An open-addressing table of the tids themselves: a Map
+ * keyed by numbers read from a Float64Array boxes each one (~100k groups).
+ * tids compare as Map keys do: NaN equals NaN, -0 equals 0.
+ */
+function threadsOfGroups(s: CpuProfileState): { thread: Int32Array; threads: number } {
+  const thread = new Int32Array(s.groups);
+  let size = 64;
+  while (size < s.groups * 2) size *= 2;
+  const mask = size - 1;
+  const slotThread = new Int32Array(size).fill(-1);
+  const tids: number[] = [];
+  const bits = new Float64Array(1);
+  const words = new Int32Array(bits.buffer);
+  for (let g = 0; g < s.groups; g++) {
+    const tid = s.gTid[g];
+    bits[0] = tid === 0 || tid !== tid ? Math.abs(tid) : tid; // one key for 0 and -0, one for every NaN
+    let h = words[0] ^ Math.imul(words[1], 0x9e3779b1); // murmur3's finalizer: an integer's bits sit high in a double
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    let slot = (h ^ (h >>> 16)) & mask;
+    let t = slotThread[slot];
+    while (t >= 0 && !(tids[t] === tid || (tid !== tid && tids[t] !== tids[t]))) t = slotThread[(slot = (slot + 1) & mask)];
+    if (t < 0) {
+      t = tids.length;
+      tids.push(tid);
+      slotThread[slot] = t;
+    }
+    thread[g] = t;
+  }
+  return { thread, threads: tids.length };
+}
+
 /** Each group's label set (-1 for a trimmed group: merged writes it). The last set of each thread is tried first. */
-function labelSetOfGroups(s: CpuProfileState, trimmed: Uint8Array, parts: CpuPprofParts): Int32Array {
+function labelSetOfGroups(s: CpuProfileState, threads: { thread: Int32Array; threads: number }, trimmed: Uint8Array, parts: CpuPprofParts): Int32Array {
   const setOf = new Int32Array(s.groups).fill(-1);
-  const lastOfTid = new Map<number, { pid: number; comm: number; set: number }>();
+  const lastSet = new Int32Array(threads.threads).fill(-1);
+  const lastPid = new Float64Array(threads.threads);
+  const lastComm = new Int32Array(threads.threads);
   for (let g = 0; g < s.groups; g++) {
     if (trimmed[g]) continue;
-    const last = lastOfTid.get(s.gTid[g]);
-    if (last !== undefined && last.pid === s.gPid[g] && last.comm === s.gComm[g]) {
-      setOf[g] = last.set;
+    const t = threads.thread[g];
+    const pid = s.gPid[g];
+    if (lastSet[t] >= 0 && lastPid[t] === pid && lastComm[t] === s.gComm[g]) {
+      setOf[g] = lastSet[t];
       continue;
     }
-    const set = parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]).labelSet;
-    lastOfTid.set(s.gTid[g], { pid: s.gPid[g], comm: s.gComm[g], set });
-    setOf[g] = set;
+    setOf[g] = lastSet[t] = parts.labels(pid, s.gTid[g], s.comms[s.gComm[g]]).labelSet;
+    lastPid[t] = pid;
+    lastComm[t] = s.gComm[g];
   }
   return setOf;
 }
 
 /** Group indexes, those of each thread together (threads in order of their first group, groups in order). */
-function groupsByThread(s: CpuProfileState): Int32Array {
-  const slot = new Map<number, number>(); // tid -> thread index
-  const thread = new Int32Array(s.groups);
-  const counts: number[] = [];
-  for (let g = 0; g < s.groups; g++) {
-    let t = slot.get(s.gTid[g]);
-    if (t === undefined) {
-      slot.set(s.gTid[g], (t = counts.length));
-      counts.push(0);
-    }
-    thread[g] = t;
-    counts[t]++;
-  }
-  const at = new Int32Array(counts.length);
-  for (let t = 1; t < counts.length; t++) at[t] = at[t - 1] + counts[t - 1];
+function groupsByThread(s: CpuProfileState, threads: { thread: Int32Array; threads: number }): Int32Array {
+  const at = new Int32Array(threads.threads + 1);
+  for (let g = 0; g < s.groups; g++) at[threads.thread[g] + 1]++;
+  for (let t = 1; t <= threads.threads; t++) at[t] += at[t - 1];
   const order = new Int32Array(s.groups);
-  for (let g = 0; g < s.groups; g++) order[at[thread[g]]++] = g;
+  for (let g = 0; g < s.groups; g++) order[at[threads.thread[g]]++] = g;
   return order;
 }
 
