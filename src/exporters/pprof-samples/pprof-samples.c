@@ -36,6 +36,7 @@ static u32 ntrim;
 
 // The walk: the previous path from the root, and where each node sits in it.
 static i32 *path_node, *path_loc, *pos_of, *fresh, *locs;
+static u32 *path_size; // varint bytes of path_loc[0..at], kept with the path: a sample's size is one read
 static u32 path_cap, plen;
 
 // Output: encoded Sample messages (field 2 of Profile).
@@ -66,6 +67,7 @@ EXPORT(init) void init(i32 *n4, u32 n, i32 *locs_of_raw, i32 *ord, i32 *lf, i32 
   path_cap = 256;
   path_node = alloc(path_cap * 4);
   path_loc = alloc(path_cap * 4);
+  path_size = alloc(path_cap * 4);
   fresh = alloc(path_cap * 4);
   locs = alloc(path_cap * 4);
   pos_of = alloc(n * 4);
@@ -80,6 +82,7 @@ static void grow_paths(u32 need) {
   while (cap < need) cap *= 2;
   path_node = regrow(path_node, plen * 4, cap * 4);
   path_loc = regrow(path_loc, plen * 4, cap * 4);
+  path_size = regrow(path_size, plen * 4, cap * 4);
   fresh = regrow(fresh, path_cap * 4, cap * 4); // it may be half collected
   locs = regrow(locs, 0, cap * 4);
   path_cap = cap;
@@ -90,9 +93,10 @@ static void put_varint(u64 v) {
 }
 
 // pprof-cpu-stacks.ts's sampleHash, bit for bit.
-static u32 sample_hash(u32 n, i32 set) {
-  u32 h = ((u32)set ^ 0x9e3779b9u) * 0x85ebca6bu ^ n;
-  for (u32 i = 0; i < n; i++) h = (h ^ (u32)locs[i]) * 0x01000193u;
+// The hash of the path's locations, leaf first, as sampleHash() in JS.
+static u32 sample_hash(i32 set) {
+  u32 h = ((u32)set ^ 0x9e3779b9u) * 0x85ebca6bu ^ plen;
+  for (u32 i = plen; i-- > 0;) h = (h ^ (u32)path_loc[i]) * 0x01000193u;
   return h ^ (h >> 15);
 }
 
@@ -106,7 +110,7 @@ static int trimmed_like(u32 h) {
   return lo < ntrim && trim_hashes[lo] == h;
 }
 
-// Puts group g's stack (leaf first) in locs[0, plen), reusing the previous path.
+// Makes path_loc[0, plen) group g's stack from the root, reusing the previous path.
 static void walk(i32 g) {
   u32 k = 0;
   i32 n = leaf[g];
@@ -122,15 +126,15 @@ static void walk(i32 g) {
     i32 m = fresh[i];
     path_node[at] = m;
     pos_of[m] = (i32)at;
-    path_loc[at] = loc_of_raw[node4[m * 4]];
+    u32 loc = (u32)loc_of_raw[node4[m * 4]];
+    path_loc[at] = (i32)loc;
+    path_size[at] = (at ? path_size[at - 1] : 0) + vsize(loc);
   }
   plen = at;
-  for (u32 i = 0; i < plen; i++) locs[i] = path_loc[plen - 1 - i];
 }
 
 static void write_sample(i32 g) {
-  u32 loc_size = 0;
-  for (u32 i = 0; i < plen; i++) loc_size += vsize((u32)locs[i]);
+  u32 loc_size = plen ? path_size[plen - 1] : 0;
   u64 c = (u64)count[g], p = (u64)period[g];
   u32 val_size = vsize(c) + vsize(p);
   i32 set = set_of[g];
@@ -148,7 +152,7 @@ static void write_sample(i32 g) {
   if (loc_size) {
     out_buf[out_len++] = 1 << 3 | 2; // Sample.location_id, packed
     put_varint(loc_size);
-    for (u32 i = 0; i < plen; i++) put_varint((u32)locs[i]);
+    for (u32 i = plen; i-- > 0;) put_varint((u32)path_loc[i]); // leaf first
   }
   out_buf[out_len++] = 2 << 3 | 2; // Sample.value, packed
   put_varint(val_size);
@@ -174,7 +178,8 @@ EXPORT(run) int run(int write) {
     i32 g = order[gi++];
     if (set_of[g] < 0) continue;
     walk(g);
-    if (ntrim && trimmed_like(sample_hash(plen, set_of[g]))) {
+    if (ntrim && trimmed_like(sample_hash(set_of[g]))) {
+      for (u32 i = 0; i < plen; i++) locs[i] = path_loc[plen - 1 - i]; // for JS, leaf first
       pending = 1;
       return CHECK;
     }
