@@ -14,6 +14,7 @@
 // (the same stacks again): peak RSS must stay flat, bounded by distinct stacks
 // and not by input size. --no-symbols is passed on to gbp pprof (no
 // symbolization from the binaries on this machine).
+import { collectGarbage } from '../src/cli/memory.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,7 +101,8 @@ async function cliRun(file: string, out: string): Promise<{ seconds: number; cpu
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   let hwmKb = 0;
-  const poll = setInterval(() => {
+  // Polled only without GNU time: ~15 ms of this process's CPU per run, beside the CLI's.
+  const poll = GNU_TIME ? null : setInterval(() => {
     try {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
@@ -110,13 +112,24 @@ async function cliRun(file: string, out: string): Promise<{ seconds: number; cpu
   }, 20);
   const code = await new Promise<number | null>((ok) => child.on('close', ok));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  clearInterval(poll);
+  if (poll) clearInterval(poll);
   const timed = /maxrss_kb=(\d+) cpu_s=([\d.]+)\+([\d.]+)/.exec(stderr);
   const phases = /^gbp: timings: (.*)$/m.exec(stderr)?.[1] ?? '';
   process.stderr.write(stderr.replace(/^maxrss_kb=.*\n?/m, '').replace(/^gbp: timings: .*\n?/m, '').replace(/^Command exited with non-zero status \d+\n?/m, ''));
   if (code !== 0) throw new Error(`gbp pprof exited ${code}`);
   // CPU seconds (user+sys, all threads): steadier than wall time on a machine shared with other jobs.
   return { seconds, cpuSeconds: timed ? Number(timed[2]) + Number(timed[3]) : null, peakRssMiB: (timed ? Number(timed[1]) : hwmKb) / 1024, phases };
+}
+
+/**
+ * A full GC here, and a pause for V8's helper threads to finish sweeping:
+ * else the last in-process parse's garbage (~150 MB of model) is marked and
+ * swept beside the next CLI run, on the same 2 CPUs (this process then used
+ * 55-61 ms of CPU during a CLI run, 17-21 ms after a settle()).
+ */
+async function settle(): Promise<void> {
+  collectGarbage();
+  await new Promise((ok) => setTimeout(ok, 200));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -138,7 +151,8 @@ async function main() {
     console.log(`bench-import: ${file}: ${mb.toFixed(1)} MB; gbp pprof --perf-script${CLI_FLAGS.length ? ' ' + CLI_FLAGS.join(' ') : ''}`);
     const rows: { floor: number; cli: number; cliCpu: number | null; parse: number; parseCpu: number; rss: number }[] = [];
     for (let r = 0; r < runs; r++) {
-      // The CLI first: this process's own reads and garbage (floor scan, parse) would compete with it for the CPUs.
+      // The CLI first, then this process's own reads and parse.
+      await settle();
       const cli = await cliRun(file, path.join(dir, 'cpu.pb.gz'));
       const floor = await floorScan(file);
       const t0 = process.hrtime.bigint();
@@ -170,6 +184,7 @@ async function main() {
         for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) if (!out.write(chunk)) await new Promise<void>((ok) => out.once('drain', () => ok()));
       }
       await new Promise((ok) => out.end(ok));
+      await settle();
       const r2 = await cliRun(twice, path.join(dir, 'cpu2.pb.gz'));
       rss2 = r2.peakRssMiB;
       console.log(`same file twice over (${((2 * bytes) / 1e6).toFixed(1)} MB): gbp pprof --perf-script ${((2 * mb) / r2.seconds).toFixed(0)} MB/s, peak RSS ${rss2.toFixed(0)} MiB`);
