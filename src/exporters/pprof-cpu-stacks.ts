@@ -225,7 +225,7 @@ function threadsOfGroups(s: CpuProfileState): { thread: Int32Array; threads: num
   const words = new Int32Array(bits.buffer);
   for (let g = 0; g < s.groups; g++) {
     const tid = s.gTid[g];
-    bits[0] = tid === 0 || tid !== tid ? Math.abs(tid) : tid; // one key for 0 and -0, one for every NaN
+    bits[0] = tid !== tid ? NaN : tid === 0 ? 0 : tid; // one key for every NaN, one for 0 and -0
     let h = words[0] ^ Math.imul(words[1], 0x9e3779b1); // murmur3's finalizer: an integer's bits sit high in a double
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);

@@ -92,8 +92,7 @@ static void put_varint(u64 v) {
   out_len = (u32)(put_varint_at(out_buf + out_len, v) - out_buf);
 }
 
-// pprof-cpu-stacks.ts's sampleHash, bit for bit.
-// The hash of the path's locations, leaf first, as sampleHash() in JS.
+// pprof-cpu-stacks.ts's sampleHash of the path's locations (leaf first), bit for bit.
 static u32 sample_hash(i32 set) {
   u32 h = ((u32)set ^ 0x9e3779b9u) * 0x85ebca6bu ^ plen;
   for (u32 i = plen; i-- > 0;) h = (h ^ (u32)path_loc[i]) * 0x01000193u;
