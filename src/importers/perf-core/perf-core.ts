@@ -134,9 +134,19 @@ export class PerfCore {
 
   /** Appends bytes to the core's input window (after the unparsed end of the last chunk). */
   write(chunk: Uint8Array): void {
-    const at = this.ex.input(chunk.length);
-    this.bytes().set(chunk, at);
+    this.room(chunk.length).set(chunk);
     this.ex.commit(chunk.length);
+  }
+
+  /** Room for `n` more bytes at the window's end, to fill before commit() (valid until the next call into the core). */
+  room(n: number): Uint8Array {
+    const at = this.ex.input(n);
+    return new Uint8Array(this.ex.memory.buffer, at, n);
+  }
+
+  /** Adds the first `n` bytes of the room() just given to the window. */
+  commit(n: number): void {
+    this.ex.commit(n);
   }
 
   /** Parses what the window holds; `last`: the final line may lack its newline. */
