@@ -130,6 +130,34 @@ for (const [label, file, layout] of [
   });
 }
 
+for (const [label, file] of [
+  ['Go 1.19 compile (stripped)', `${TOOLS19}/compile`],
+  ['Go 1.26 compile', `${TOOLS_NEW}/compile`],
+  ['Go 1.26 PIE with .symtab', 'pieSyms'],
+] as const) {
+  test(`framesMany (address order, in the core) equals frames() one address at a time: ${label}`, () => {
+    const f = bin[file] ?? file;
+    const p = readPclntab(openElf(f))!;
+    // Random addresses out of order, some twice, and some outside every function (before, after, far beyond the text).
+    const addrs = randomAddrs(f, 300, 77);
+    addrs.push(...addrs.slice(0, 20), 0, p.entry(0) - 1, p.end(p.nfunc - 1) + 4096, 2 ** 40);
+    const t = openBinarySymbols(f);
+    const rows = t.framesMany!(Float64Array.from(addrs));
+    assert.equal(rows.start.length, addrs.length + 1);
+    let inlined = 0;
+    addrs.forEach((a, i) => {
+      const one = t.frames(a);
+      const many = [];
+      for (let r = rows.start[i]; r < rows.start[i + 1]; r++) many.push({ name: rows.name[r], file: rows.file[r], line: rows.line[r], inlined: rows.inlined[r] === 1 });
+      assert.deepEqual(many, one, `${label} 0x${a.toString(16)}`);
+      inlined += one.length - 1;
+    });
+    assert.ok(rows.start[300] - rows.start[0] >= 300, 'every address inside a function has a frame');
+    assert.ok(inlined > 0 || label.includes('PIE'), 'some addresses are inside inlined calls');
+    t.close();
+  });
+}
+
 for (const tag of ['19', 'new']) {
   test(`inlined frames equal runtime.CallersFrames (Go ${tag === '19' ? '1.19' : '1.26'})`, () => {
     // println writes to stderr: "4728134 main.leaf /tmp/x/inl/main.go 8"

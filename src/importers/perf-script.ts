@@ -43,7 +43,11 @@ export interface RawFrame {
  * or null to keep it. `perfNamed` holds each DSO of which perf named at least
  * one frame (so perf had its symbols).
  */
-export type FrameResolve = (frame: RawFrame, perfNamed: ReadonlySet<string>) => Frame[] | null;
+export interface FrameResolve {
+  (frame: RawFrame, perfNamed: ReadonlySet<string>): Frame[] | null;
+  /** The same for every frame at once (raw[i] → result i), when the hook can do better in bulk. */
+  many?: (raw: readonly Frame[], perfNamed: ReadonlySet<string>) => (Frame[] | null)[];
+}
 
 /** Options of the perf script parser; defaults in DEFAULT_PERF_SCRIPT_OPTIONS. */
 export interface PerfScriptOptions {

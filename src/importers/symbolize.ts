@@ -26,10 +26,33 @@ export function frameResolver(resolver: SymbolResolver): FrameResolve {
     }
     return lastIsGo;
   };
-  return (raw, perfNamed) => {
-    if (raw.symbol === '' || raw.symbol === '[unknown]') return perfNamed.has(raw.dso) && !isGo(raw.dso) ? null : resolver.resolve(raw);
-    return isGo(raw.dso) ? resolver.resolveNamed(raw) : null;
+  // Which frames to look up is decided in frame order (binaries open in that
+  // order), and the lookups are then made in address order (SymbolResolver.resolveAll).
+  const many = (raw: readonly Frame[], perfNamed: ReadonlySet<string>): (Frame[] | null)[] => {
+    const asked: Frame[] = [];
+    const at: number[] = [];
+    const named: number[] = [];
+    for (let i = 0; i < raw.length; i++) {
+      const f = raw[i];
+      if (!f.named) {
+        if (perfNamed.has(f.dso) && !isGo(f.dso)) continue;
+        if (resolver.resolvable(f)) resolver.table(f.dso); // opened here, as resolve() would
+      } else if (!isGo(f.dso)) continue;
+      asked.push(f);
+      at.push(i);
+      named.push(f.named ? 1 : 0);
+    }
+    const got = resolver.resolveAll(asked, Uint8Array.from(named));
+    const out = new Array<Frame[] | null>(raw.length).fill(null);
+    for (let k = 0; k < at.length; k++) out[at[k]] = got[k];
+    return out;
   };
+  const one: FrameResolve = (raw, perfNamed) => {
+    const named = raw.symbol !== '' && raw.symbol !== '[unknown]';
+    return many([{ name: named ? raw.symbol : '[unknown]', dso: raw.dso, addr: raw.addr, named }], perfNamed)[0];
+  };
+  one.many = many;
+  return one;
 }
 
 /** What the resolver knows of every DSO the frames name (geometry and build-id for pprof mappings). */
@@ -50,9 +73,10 @@ export function expandFrames(raw: readonly Frame[], resolve: FrameResolve | null
   const frames: Frame[] = [];
   const start = new Int32Array(raw.length + 1);
   const perfNamed = resolve ? dsosNamedByPerf(raw) : new Set<string>();
+  const all = resolve?.many?.(raw, perfNamed);
   for (let i = 0; i < raw.length; i++) {
     const f = raw[i];
-    const got = resolve ? resolve({ addr: f.addr, symbol: f.named ? f.name : '[unknown]', offset: '', dso: f.dso }, perfNamed) : null;
+    const got = all ? all[i] : resolve ? resolve({ addr: f.addr, symbol: f.named ? f.name : '[unknown]', offset: '', dso: f.dso }, perfNamed) : null;
     if (got?.length) for (let k = 0; k < got.length; k++) frames.push(got[k]);
     else frames.push(f);
     start[i + 1] = frames.length;

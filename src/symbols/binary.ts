@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { openElf, PT_LOAD, symbolAt, type ElfFile, type ElfSymbol, type SymbolIndex } from './elf.ts';
-import { readPclntab, type SourceFrame } from './pclntab.ts';
+import { readPclntab, type SourceFrame, type SourceRows } from './pclntab.ts';
 
-export type { SourceFrame } from './pclntab.ts';
+export type { SourceFrame, SourceRows } from './pclntab.ts';
 
 /** Who a binary is: the ids we match on, where it was, how big. */
 export interface BinaryIdentity {
@@ -28,6 +28,8 @@ export interface SymbolTable {
   loads: LoadSegment[];
   /** Frames at a link-time address, innermost first; [] when unknown. */
   frames(vaddr: number): SourceFrame[];
+  /** frames() of many addresses at once, when the table does that faster (a pclntab: in address order). */
+  framesMany?(vaddrs: Float64Array): SourceRows;
   close(): void;
 }
 
@@ -81,12 +83,49 @@ export function openBinarySymbols(path: string): SymbolTable {
         cSyms ??= elf.symbolIndex();
         return elfFrames(cSyms, vaddr);
       },
+      framesMany: pcln
+        ? (vaddrs) => {
+            const rows = pcln.framesMany(vaddrs);
+            const s = rows.start;
+            for (let i = 0; i < vaddrs.length; i++) if (s[i] === s[i + 1]) return withElfFrames(rows, vaddrs, (v) => elfFrames((cSyms ??= elf.symbolIndex()), v));
+            return rows;
+          }
+        : undefined,
       close: () => elf.close(),
     };
   } catch (e) {
     elf.close();
     throw e;
   }
+}
+
+/** `rows` with each address that has none given frames(vaddr) instead (a cgo binary's C functions lie outside its pclntab). */
+function withElfFrames(rows: SourceRows, vaddrs: Float64Array, frames: (vaddr: number) => SourceFrame[]): SourceRows {
+  const n = vaddrs.length;
+  const out: SourceRows = { start: new Int32Array(n + 1), name: [], file: [], line: new Int32Array(0), inlined: new Uint8Array(0) };
+  const line: number[] = [];
+  const inlined: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (rows.start[i] === rows.start[i + 1]) {
+      for (const f of frames(vaddrs[i])) {
+        out.name.push(f.name);
+        out.file.push(f.file);
+        line.push(f.line);
+        inlined.push(f.inlined ? 1 : 0);
+      }
+    } else {
+      for (let r = rows.start[i]; r < rows.start[i + 1]; r++) {
+        out.name.push(rows.name[r]);
+        out.file.push(rows.file[r]);
+        line.push(rows.line[r]);
+        inlined.push(rows.inlined[r]);
+      }
+    }
+    out.start[i + 1] = out.name.length;
+  }
+  out.line = Int32Array.from(line);
+  out.inlined = Uint8Array.from(inlined);
+  return out;
 }
 
 /** The symbol containing vaddr; a zero-size symbol covers up to the next one. */

@@ -10,6 +10,8 @@ interface Exports {
   find(rel: number): number;
   frames(rel: number): number;
   out(): number;
+  frames_many(rels: number, n: number): number;
+  many_out(which: number): number;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -76,5 +78,18 @@ export class PclntabCore {
     const n = this.ex.frames(rel);
     if (this.outView.buffer !== this.ex.memory.buffer) this.outView = new Int32Array(this.ex.memory.buffer, this.ex.out(), MAX_FRAMES * 4);
     return [this.outView, n];
+  }
+
+  /**
+   * frames() of every rel at once, looked up in ascending order (see
+   * frames_many): rel i's frames are rows [start[i], start[i + 1]) of `rows`,
+   * 4 ints each as frames() gives them. Views, valid until the next call.
+   */
+  framesMany(rels: Uint32Array): { start: Uint32Array; rows: Int32Array } {
+    const at = this.ex.alloc(Math.max(4, rels.byteLength));
+    new Uint32Array(this.ex.memory.buffer, at, rels.length).set(rels);
+    const rows = this.ex.frames_many(at, rels.length);
+    const mem = this.ex.memory.buffer;
+    return { start: new Uint32Array(mem, this.ex.many_out(0), rels.length + 1), rows: new Int32Array(mem, this.ex.many_out(1), rows * 4) };
   }
 }
