@@ -105,6 +105,27 @@ for (const name of FIXTURES) {
   });
 }
 
+test('a thread that execs keeps its pid and tid under a new comm; the main mapping is the leaf DSO with the most period, not the most samples: both ways agree, and say so', async () => {
+  const sample = (comm: string, time: string, period: number, frames: string[]) => `${comm}   100/100   [000]  ${time}:    ${period} cpu-clock: \n${frames.map((f) => `\t${f}\n`).join('')}\n`;
+  const text = [
+    sample('go', '1.000001', 1, ['1000 a_leaf+0x0 (/usr/bin/a)', '2000 a_main+0x0 (/usr/bin/a)']),
+    sample('go', '1.000002', 1, ['1010 a_leaf+0x10 (/usr/bin/a)', '2000 a_main+0x0 (/usr/bin/a)']),
+    sample('go', '1.000003', 1, ['1020 a_leaf+0x20 (/usr/bin/a)', '2000 a_main+0x0 (/usr/bin/a)']),
+    sample('compile', '1.000004', 1000, ['3000 b_leaf+0x0 (/usr/bin/b)', '4000 b_main+0x0 (/usr/bin/b)']),
+    sample('compile', '1.000005', 1, ['1000 a_leaf+0x0 (/usr/bin/a)', '2000 a_main+0x0 (/usr/bin/a)']),
+  ].join('');
+  const { model, direct } = await bothWays(
+    (o) => parsePerfScript(Buffer.from(text), o),
+    async () => stacksOf(text),
+    () => null,
+    false,
+  );
+  assert.deepEqual(direct, model);
+  assert.ok(direct.includes('main /usr/bin/b'), 'b: 1 sample, period 1000; a: 4 samples, period 4');
+  const comms = direct.filter((l) => l.startsWith('sample ')).map((l) => `${/comm=(\S+)/.exec(l)![1]} ${/ \| (\S+?)\+/.exec(l)![1]}`);
+  assert.deepEqual(comms.sort(), ['compile /usr/bin/a', 'compile /usr/bin/b', 'go /usr/bin/a', 'go /usr/bin/a', 'go /usr/bin/a']);
+});
+
 test('a real Go 1.19 build, symbolized from its sidecars (inlined frames, entry frames named only by symbolization): both ways agree', async () => {
   const b = await openBundle(new URL('../samples/nethttp-go119.gbp.tgz', import.meta.url).pathname);
   const d = mkdtempSync(path.join(tmpdir(), 'gbp-stacks-'));

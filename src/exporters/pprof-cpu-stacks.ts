@@ -9,7 +9,7 @@ import type { CpuProfileState, FrameExpansion } from '../model/cpu-profile-build
 import { UnwindGarbageTrimmer, isUnmappedFrame } from '../importers/unwind-garbage.ts';
 import { CpuPprofParts, cpuProfileNotes, grown } from './pprof-cpu.ts';
 import type { PprofBuilder, PprofLabelSet } from './pprof-builder.ts';
-import { encodeStackSamples } from './pprof-samples/pprof-samples.ts';
+import { StackSamples } from './pprof-samples/pprof-samples.ts';
 
 /** What buildCpuPprofFromStacks made: the profile, its sample count, and the unwind garbage it dropped. */
 export interface StacksPprof {
@@ -36,28 +36,28 @@ export interface StacksPprof {
  */
 export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: FrameExpansion, binaries: Map<string, BinaryInfo> | undefined, trim: boolean, sampleBytesPiece?: number): StacksPprof {
   const parts = new CpuPprofParts(event, s, exp.frames, binaries, [], {}, []);
-  parts.mapMainDso(leafPeriodByDso(s, exp));
+  // The trie and the groups go into pprof-samples.c once: its integer passes (threads, leaves, label triples, paths) and then its sample writer.
+  const core = new StackSamples(s);
+  parts.mapMainDso(leafPeriodByDso(core, exp));
   const locations = new RawFrameLocations(parts, exp);
   // Stacks that lose frames to trimming can become equal to another stack
   // of their thread: they are merged in `merged` (by label set and locations).
   const merged = new MergedSamples();
   const trimmed = new Uint8Array(s.groups);
   const unmappedOuter = trim ? unmappedOuterFrames(exp, s.frames.length) : null;
-  const garbage = unmappedOuter ? trimStacks(s, exp, unmappedOuter, locations, merged, trimmed, parts) : { samples: 0, frames: 0 };
+  const garbage = unmappedOuter ? trimStacks(s, exp, core.candidates(unmappedOuter), locations, merged, trimmed, parts) : { samples: 0, frames: 0 };
 
   // The other stacks are encoded by pprof-samples.c, thread by thread (a
   // thread's stacks mostly share their outer frames, so each walk up the
   // trie stops where it meets the previous stack's path). It needs the
   // location of every raw frame those stacks pass through and each group's
   // label set, made here first.
-  const threads = threadsOfGroups(s);
-  const setOf = labelSetOfGroups(s, threads, trimmed, parts);
-  locations.makeOnPaths(s, setOf);
+  const setOf = core.labelSets(trimmed, (g) => parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]).labelSet);
+  locations.makeAll(core.framesOnPaths());
   const [setBytes, setAt] = parts.b.encodedLabelSets();
-  const input = { node4: s.node4, nodes: s.nodes, locOfRaw: locations.locOfRaw, order: groupsByThread(s, threads), leaf: s.gLeaf, setOf, count: s.gSamples, period: s.gPeriod, setBytes, setAt, trimHashes: merged.hashes() };
   // A stack that trimming made equal to this one (same thread, same locations) takes its values.
-  const written = encodeStackSamples(
-    input,
+  const written = core.encode(
+    { locOfRaw: locations.locOfRaw, setBytes, setAt, trimHashes: merged.hashes() },
     (g, locs, n) => merged.addIfPresent(locs, n, setOf[g], s.gSamples[g], s.gPeriod[g]),
     (bytes, samples) => parts.b.addEncodedSamples(bytes, samples), // compressed from here on, on another thread
     sampleBytesPiece,
@@ -71,21 +71,11 @@ export function buildCpuPprofFromStacks(s: CpuProfileState, event: string, exp: 
 /**
  * Period by leaf DSO (for the main mapping). The leaf is never trimmed
  * (garbage goes from the outer end and a stack keeps at least one frame).
- * Summed per leaf frame first (fewer map updates), DSOs then added in the
+ * Summed per leaf frame first (by the core), DSOs then added in the
  * groups' order, as buildCpuPprof does.
  */
-function leafPeriodByDso(s: CpuProfileState, exp: FrameExpansion): Map<string, number> {
-  const nf = s.node4;
-  const periodOfLeaf = new Float64Array(s.frames.length + 1); // [rf + 1]; [0]: stacks with no frame
-  const isLeaf = new Uint8Array(s.frames.length + 1);
-  const leaves: number[] = [];
-  for (let g = 0; g < s.groups; g++) {
-    const leaf = s.gLeaf[g];
-    const at = leaf > 0 ? nf[leaf << 2] + 1 : 0;
-    if (!isLeaf[at]) leaves.push(at);
-    isLeaf[at] = 1;
-    periodOfLeaf[at] += s.gPeriod[g];
-  }
+function leafPeriodByDso(core: StackSamples, exp: FrameExpansion): Map<string, number> {
+  const { leaves, periodOfLeaf } = core.leafPeriods();
   const leafPeriod = new Map<string, number>();
   for (let i = 0; i < leaves.length; i++) {
     const at = leaves[i];
@@ -133,42 +123,32 @@ class RawFrameLocations {
     return loc;
   }
 
-  /**
-   * Makes the location of every raw frame on the path of a group that has a
-   * label set (one not trimmed): leaves to the root in one pass (a parent
-   * always has a lower index than its children), then in trie order.
-   */
-  makeOnPaths(s: CpuProfileState, setOf: Int32Array): void {
-    const nf = s.node4;
+  /** Makes the location of each of `rawFrames` not made yet, in that order (the core's frames on paths: trie order). */
+  makeAll(rawFrames: Int32Array): void {
     const es = this.exp.start;
-    const onPath = new Uint8Array(s.nodes);
-    for (let g = 0; g < s.groups; g++) if (setOf[g] >= 0) onPath[s.gLeaf[g]] = 1;
-    for (let n = s.nodes - 1; n > 0; n--) if (onPath[n]) onPath[nf[(n << 2) + 1]] = 1;
-    for (let n = 1; n < s.nodes; n++) {
-      const rf = nf[n << 2];
-      if (onPath[n] && this.locOfRaw[rf] === 0) this.of(rf, es[rf + 1] - es[rf]);
+    for (let i = 0; i < rawFrames.length; i++) {
+      const rf = rawFrames[i];
+      if (this.locOfRaw[rf] === 0) this.of(rf, es[rf + 1] - es[rf]);
     }
   }
 }
 
 /**
- * Trims the unwind garbage of every stack whose outermost raw frame has no
- * mapping; a stack that loses frames is marked in `trimmed` and added to
- * `merged`. The outermost frame of every trie node is known in one pass (a
- * parent comes before its children). Returns the samples and frames dropped.
+ * Trims the unwind garbage of the candidate groups (those whose outermost
+ * raw frame has no mapping, in order); a stack that loses frames is marked in
+ * `trimmed` and added to `merged`. Returns the samples and frames dropped.
  */
-function trimStacks(s: CpuProfileState, exp: FrameExpansion, unmappedOuter: Uint8Array, locations: RawFrameLocations, merged: MergedSamples, trimmed: Uint8Array, parts: CpuPprofParts): UnwindGarbage {
+function trimStacks(s: CpuProfileState, exp: FrameExpansion, candidates: Int32Array, locations: RawFrameLocations, merged: MergedSamples, trimmed: Uint8Array, parts: CpuPprofParts): UnwindGarbage {
   const nf = s.node4;
   const es = exp.start;
   const trimmer = new UnwindGarbageTrimmer(exp.frames);
-  const top = outermostFrames(s);
   let raw = new Int32Array(256); // raw frames of a stack, leaf first
   let full = new Int32Array(256); // their expansion
   let locs = new Int32Array(256);
   let samples = 0;
   let frames = 0;
-  for (let g = 0; g < s.groups; g++) {
-    if (s.gLeaf[g] === 0 || !unmappedOuter[top[s.gLeaf[g]]]) continue;
+  for (let c = 0; c < candidates.length; c++) {
+    const g = candidates[c];
     let nr = 0;
     let d = 0;
     for (let n = s.gLeaf[g]; n > 0; n = nf[(n << 2) + 1]) {
@@ -195,82 +175,6 @@ function trimStacks(s: CpuProfileState, exp: FrameExpansion, unmappedOuter: Uint
     merged.add(locs, nl, parts.labels(s.gPid[g], s.gTid[g], s.comms[s.gComm[g]]), count, s.gPeriod[g]);
   }
   return { samples, frames };
-}
-
-/** The outermost raw frame of each trie node's stack. */
-function outermostFrames(s: CpuProfileState): Int32Array {
-  const nf = s.node4;
-  const top = new Int32Array(s.nodes);
-  for (let n = 1; n < s.nodes; n++) {
-    const p = nf[(n << 2) + 1];
-    top[n] = p === 0 ? nf[n << 2] : top[p];
-  }
-  return top;
-}
-
-/**
- * Each group's thread (by tid, in order of the thread's first group) and the
- * number of threads. An open-addressing table of the tids themselves: a Map
- * keyed by numbers read from a Float64Array boxes each one (~100k groups).
- * tids compare as Map keys do: NaN equals NaN, -0 equals 0.
- */
-function threadsOfGroups(s: CpuProfileState): { thread: Int32Array; threads: number } {
-  const thread = new Int32Array(s.groups);
-  let size = 64;
-  while (size < s.groups * 2) size *= 2;
-  const mask = size - 1;
-  const slotThread = new Int32Array(size).fill(-1);
-  const tids: number[] = [];
-  const bits = new Float64Array(1);
-  const words = new Int32Array(bits.buffer);
-  for (let g = 0; g < s.groups; g++) {
-    const tid = s.gTid[g];
-    bits[0] = tid !== tid ? NaN : tid === 0 ? 0 : tid; // one key for every NaN, one for 0 and -0
-    let h = words[0] ^ Math.imul(words[1], 0x9e3779b1); // murmur3's finalizer: an integer's bits sit high in a double
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    let slot = (h ^ (h >>> 16)) & mask;
-    let t = slotThread[slot];
-    while (t >= 0 && !(tids[t] === tid || (tid !== tid && tids[t] !== tids[t]))) t = slotThread[(slot = (slot + 1) & mask)];
-    if (t < 0) {
-      t = tids.length;
-      tids.push(tid);
-      slotThread[slot] = t;
-    }
-    thread[g] = t;
-  }
-  return { thread, threads: tids.length };
-}
-
-/** Each group's label set (-1 for a trimmed group: merged writes it). The last set of each thread is tried first. */
-function labelSetOfGroups(s: CpuProfileState, threads: { thread: Int32Array; threads: number }, trimmed: Uint8Array, parts: CpuPprofParts): Int32Array {
-  const setOf = new Int32Array(s.groups).fill(-1);
-  const lastSet = new Int32Array(threads.threads).fill(-1);
-  const lastPid = new Float64Array(threads.threads);
-  const lastComm = new Int32Array(threads.threads);
-  for (let g = 0; g < s.groups; g++) {
-    if (trimmed[g]) continue;
-    const t = threads.thread[g];
-    const pid = s.gPid[g];
-    if (lastSet[t] >= 0 && lastPid[t] === pid && lastComm[t] === s.gComm[g]) {
-      setOf[g] = lastSet[t];
-      continue;
-    }
-    setOf[g] = lastSet[t] = parts.labels(pid, s.gTid[g], s.comms[s.gComm[g]]).labelSet;
-    lastPid[t] = pid;
-    lastComm[t] = s.gComm[g];
-  }
-  return setOf;
-}
-
-/** Group indexes, those of each thread together (threads in order of their first group, groups in order). */
-function groupsByThread(s: CpuProfileState, threads: { thread: Int32Array; threads: number }): Int32Array {
-  const at = new Int32Array(threads.threads + 1);
-  for (let g = 0; g < s.groups; g++) at[threads.thread[g] + 1]++;
-  for (let t = 1; t <= threads.threads; t++) at[t] += at[t - 1];
-  const order = new Int32Array(s.groups);
-  for (let g = 0; g < s.groups; g++) order[at[threads.thread[g]]++] = g;
-  return order;
 }
 
 /** Samples keyed by (label set, location ids): equal ones add their values. */
