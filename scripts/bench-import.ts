@@ -1,12 +1,16 @@
 // Benchmark of the perf script importer, against the floor of a plain Node
 // line scan of the same file, in the same run.
 //
-//   node --import tsx scripts/bench-import.ts [FILE.txt] [--runs N] [--keep DIR] [--no-double] [--no-symbols]
+//   node --import tsx scripts/bench-import.ts [FILE.txt] [--runs N] [--keep DIR] [--no-double] [--no-symbols] [--perf-data DATA]
 //
 // Without FILE it records a real `go build -a std` with `perf record -g` and
 // writes its `perf script` text (the -F layout gbp capture uses). If that text
 // is under 100 MB, it is repeated whole (the samples again, so the same
 // distinct stacks) until it is, and the script says so.
+// With the perf.data the text came from (recorded here, or --perf-data),
+// each run also times `perf script` writing that text to a file: the rate
+// the converter is to beat, measured in the same minutes (this machine's
+// speed drifts by ±30% within the hour).
 // Prints, per run and as medians: MB/s of `gbp pprof --perf-script FILE -o OUT`
 // (a child process: wall time includes node start-up), MB/s of the parser
 // alone in this process, MB/s of the floor, the ratios, and peak RSS. Then,
@@ -41,13 +45,28 @@ function args() {
     if (i >= 0) a.splice(i, 1);
     return i >= 0;
   };
+  const perfData = opt('--perf-data');
   const double = !flag('--no-double');
   const noSymbols = flag('--no-symbols');
-  return { file: a[0], runs, keep, double, noSymbols };
+  return { file: a[0], runs, keep, double, noSymbols, perfData };
 }
 
-/** Records `go build -a std` under perf and returns the path of its perf script text (≥ 100 MB). */
-async function generate(dir: string): Promise<string> {
+const PERF_SCRIPT_FIELDS = 'comm,pid,tid,time,period,event,ip,sym,symoff,dso';
+
+/** `perf script` of `data` into `out` (the -F layout gbp capture uses); its wall seconds and the bytes it wrote. */
+async function perfScript(data: string, out: string): Promise<{ seconds: number; bytes: number }> {
+  const t0 = process.hrtime.bigint();
+  const sink = createWriteStream(out);
+  const p = spawn('perf', ['script', '-i', data, '-F', PERF_SCRIPT_FIELDS], { stdio: ['ignore', 'pipe', 'inherit'] });
+  p.stdout.pipe(sink);
+  // Both ends, in whichever order they come: the file may close before or after perf's exit is seen.
+  const [code] = await Promise.all([new Promise<number | null>((ok) => p.on('close', ok)), new Promise<void>((ok) => sink.on('close', () => ok()))]);
+  if (code !== 0) throw new Error(`perf script exited ${code}`);
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, bytes: statSync(out).size };
+}
+
+/** Records `go build -a std` under perf and returns the path of its perf script text (≥ 100 MB) and of the perf.data. */
+async function generate(dir: string): Promise<{ file: string; data: string }> {
   if (!GO) throw new Error('no go toolchain to record');
   const data = path.join(dir, 'perf.data');
   const env = { ...process.env, GOTOOLCHAIN: 'local', GOCACHE: path.join(dir, 'gocache'), GOFLAGS: '' };
@@ -55,14 +74,8 @@ async function generate(dir: string): Promise<string> {
   const rec = spawnSync('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '1999', '-g', '-o', data, '--', GO, 'build', '-a', 'std'], { env, cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
   if (rec.status !== 0) throw new Error('perf record failed');
   const once = path.join(dir, 'once.txt');
-  await new Promise<void>((ok, fail) => {
-    const out = createWriteStream(once);
-    const p = spawn('perf', ['script', '-i', data, '-F', 'comm,pid,tid,time,period,event,ip,sym,symoff,dso'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    p.stdout.pipe(out);
-    p.on('exit', (c) => (c === 0 ? out.on('close', ok) : fail(new Error('perf script failed'))));
-  });
-  const size = statSync(once).size;
-  if (size >= MIN_BYTES) return once;
+  const size = (await perfScript(data, once)).bytes;
+  if (size >= MIN_BYTES) return { file: once, data };
   const times = Math.ceil(MIN_BYTES / size);
   console.error(`bench: the recording gave ${(size / 1e6).toFixed(1)} MB of text; repeating it ${times} times`);
   const text = readFileSync(once);
@@ -70,7 +83,7 @@ async function generate(dir: string): Promise<string> {
   const out = createWriteStream(big);
   for (let i = 0; i < times; i++) if (!out.write(text)) await new Promise<void>((ok) => out.once('drain', () => ok()));
   await new Promise((ok) => out.end(ok));
-  return big;
+  return { file: big, data };
 }
 
 /** The floor: 1 MiB chunks, counting lines with indexOf('\n'). */
@@ -135,7 +148,7 @@ async function settle(): Promise<void> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
-  const { file: given, runs, keep, double, noSymbols } = args();
+  const { file: given, runs, keep, double, noSymbols, perfData } = args();
   if (noSymbols) CLI_FLAGS.push('--no-symbols');
   // Time what ships: the bundled dist/ (built here if the sources changed), as `gbp` runs it.
   const build = spawnSync(process.execPath, [new URL('./build.mjs', import.meta.url).pathname, '--quiet'], { stdio: 'inherit' });
@@ -145,15 +158,20 @@ async function main() {
   const dir = keep ?? mkdtempSync(path.join(tmpdir(), 'gbp-bench-import-'));
   mkdirSync(dir, { recursive: true });
   try {
-    const file = given ?? (await generate(dir));
+    const made = given ? null : await generate(dir);
+    const file = given ?? made!.file;
+    // perf script's own rate is only comparable when the text is that data's, whole (not repeated).
+    const data = perfData ?? (made && made.file.endsWith('once.txt') ? made.data : null);
     const bytes = statSync(file).size;
     const mb = bytes / 1e6;
     console.log(`bench-import: ${file}: ${mb.toFixed(1)} MB; gbp pprof --perf-script${CLI_FLAGS.length ? ' ' + CLI_FLAGS.join(' ') : ''}`);
-    const rows: { floor: number; cli: number; cliCpu: number | null; parse: number; parseCpu: number; rss: number }[] = [];
+    const rows: { floor: number; cli: number; cliCpu: number | null; parse: number; parseCpu: number; rss: number; perf: number | null }[] = [];
     for (let r = 0; r < runs; r++) {
       // The CLI first, then this process's own reads and parse.
       await settle();
       const cli = await cliRun(file, path.join(dir, 'cpu.pb.gz'));
+      const ps = data ? await perfScript(data, path.join(dir, 'perf-script.txt')) : null;
+      if (ps) rmSync(path.join(dir, 'perf-script.txt'), { force: true });
       const floor = await floorScan(file);
       const t0 = process.hrtime.bigint();
       const c0 = process.cpuUsage();
@@ -161,12 +179,13 @@ async function main() {
       const c1 = process.cpuUsage(c0);
       const parseS = Number(process.hrtime.bigint() - t0) / 1e9;
       // CPU seconds (user+sys) of this process: less sensitive to a machine shared with other jobs than wall time.
-      const row = { floor: mb / floor.seconds, cli: mb / cli.seconds, cliCpu: cli.cpuSeconds ? mb / cli.cpuSeconds : null, parse: mb / parseS, parseCpu: mb / ((c1.user + c1.system) / 1e6), rss: cli.peakRssMiB };
+      const row = { floor: mb / floor.seconds, cli: mb / cli.seconds, cliCpu: cli.cpuSeconds ? mb / cli.cpuSeconds : null, parse: mb / parseS, parseCpu: mb / ((c1.user + c1.system) / 1e6), rss: cli.peakRssMiB, perf: ps ? ps.bytes / 1e6 / ps.seconds : null };
       rows.push(row);
       console.log(
         `run ${r + 1}: floor ${row.floor.toFixed(0)} MB/s (${floor.lines} lines) | gbp pprof --perf-script ${row.cli.toFixed(0)} MB/s${row.cliCpu ? ` (${row.cliCpu.toFixed(0)} MB/s per CPU second)` : ''}, peak RSS ${row.rss.toFixed(0)} MiB | parser alone ${row.parse.toFixed(0)} MB/s wall, ${row.parseCpu.toFixed(0)} MB/s per CPU second (${parsed.profile.totalSamples} samples, ${parsed.profile.groups.length} groups, ${parsed.profile.frames.length} frames)`,
       );
       if (cli.phases) console.log(`run ${r + 1}: gbp's phases (ms): ${cli.phases}`);
+      if (ps) console.log(`run ${r + 1}: perf script writes the text at ${row.perf!.toFixed(0)} MB/s (${ps.bytes === bytes ? 'the same bytes' : `${(ps.bytes / 1e6).toFixed(1)} MB: not this file's text`})`);
     }
     const f = median(rows.map((x) => x.floor));
     const c = median(rows.map((x) => x.cli));
@@ -191,7 +210,9 @@ async function main() {
       rmSync(twice, { force: true });
     }
     const ok = (b: boolean) => (b ? 'met' : 'MISSED');
-    console.log(`targets: >= 200 MB/s end to end: ${ok(c >= 200)} (${c.toFixed(0)}); peak RSS <= 200 MiB: ${ok(Math.max(rss, rss2 ?? 0) <= 200)} (${rss.toFixed(0)}${rss2 !== null ? `, ${rss2.toFixed(0)} on the doubled file` : ''})`);
+    const perfRate = rows[0].perf !== null ? median(rows.map((x) => x.perf!)) : null;
+    const vsPerf = perfRate !== null ? `; faster than perf script in the same runs: ${ok(c > perfRate)} (${c.toFixed(0)} against ${perfRate.toFixed(0)} MB/s, ${(c / perfRate).toFixed(2)}x)` : '';
+    console.log(`targets: >= 200 MB/s end to end: ${ok(c >= 200)} (${c.toFixed(0)})${vsPerf}; peak RSS <= 200 MiB: ${ok(Math.max(rss, rss2 ?? 0) <= 200)} (${rss.toFixed(0)}${rss2 !== null ? `, ${rss2.toFixed(0)} on the doubled file` : ''})`);
   } finally {
     if (!keep) rmSync(dir, { recursive: true, force: true });
   }
