@@ -145,19 +145,21 @@ export function readPclntab(elf: ElfFile): Pclntab | null {
         }
       }
       const got = core.framesMany(rels.subarray(0, m));
-      const rowsOf = new Int32Array(n + 1);
-      for (let k = 0; k < m; k++) rowsOf[inside[k] + 1] = got.start[k + 1] - got.start[k];
-      for (let i = 0; i < n; i++) rowsOf[i + 1] += rowsOf[i];
-      const total = rowsOf[n];
-      const out: SourceRows = { start: rowsOf, name: new Array<string>(total), file: new Array<string>(total), line: new Int32Array(total), inlined: new Uint8Array(total) };
+      const start = new Int32Array(n + 1);
+      for (let k = 0; k < m; k++) start[inside[k] + 1] = got.count[k];
+      for (let i = 0; i < n; i++) start[i + 1] += start[i];
+      const total = start[n];
+      const out: SourceRows = { start, name: new Array<string>(total), file: new Array<string>(total), line: new Int32Array(total), inlined: new Uint8Array(total) };
+      // The core's rows are in lookup order: address inside[k]'s are read from row got.at[k] into their place here.
       const f = got.rows;
-      // got's rows are in the order of rels, which is the order of the addresses inside: the same order here.
-      for (let r = 0, k = 0; r < total; r++, k += 4) {
-        const file = f[k + 1];
-        out.name[r] = funcName(f[k]);
-        out.file[r] = file === -1 ? '' : cstrAt(files, filetabOff + (file >>> 0));
-        out.line[r] = f[k + 2];
-        out.inlined[r] = f[k + 3];
+      for (let k = 0; k < m; k++) {
+        for (let r = start[inside[k]], j = got.at[k] * 4, end = r + got.count[k]; r < end; r++, j += 4) {
+          const file = f[j + 1];
+          out.name[r] = funcName(f[j]);
+          out.file[r] = file === -1 ? '' : cstrAt(files, filetabOff + (file >>> 0));
+          out.line[r] = f[j + 2];
+          out.inlined[r] = f[j + 3];
+        }
       }
       return out;
     },

@@ -235,9 +235,10 @@ EXPORT(out) i32 *out(void) {
 // frames() of n addresses, looked up in ascending order: a function's
 // addresses then come together, while its decoded tables and bytes are at
 // hand (in perf's order the pc-value work took ~4x as long). The rows (4
-// ints each, as out_frames) of address i are [many_start[i], many_start[i + 1]).
+// ints each, as out_frames) stay in lookup order; address i's are the
+// many_count[i] rows from row many_at[i].
 
-static u32 *many_start;
+static u32 *many_at, *many_count;
 static i32 *many_rows;
 static u32 many_rows_cap;
 
@@ -262,8 +263,10 @@ static u32 *order_by(const u32 *keys, u32 n) {
 // The frames of rels[0..n) (address - text start each); returns the number of rows.
 EXPORT(frames_many) u32 frames_many(const u32 *rels, u32 n) {
   u32 *order = order_by(rels, n);
-  u32 *count = alloc(n * 4 + 4);
-  u32 *at = alloc(n * 4 + 4);
+  release(many_at);
+  release(many_count);
+  many_at = alloc(n * 4 + 4);
+  many_count = alloc(n * 4 + 4);
   u32 rows = 0;
   for (u32 o = 0; o < n; o++) {
     u32 i = order[o];
@@ -271,35 +274,19 @@ EXPORT(frames_many) u32 frames_many(const u32 *rels, u32 n) {
     if (rows + k > many_rows_cap) {
       u32 cap = many_rows_cap ? many_rows_cap * 2 : 1 << 14;
       while (cap < rows + k) cap *= 2;
-      many_rows = regrow(many_rows, many_rows_cap * 16, cap * 16);
+      many_rows = regrow(many_rows, rows * 16, cap * 16);
       many_rows_cap = cap;
     }
     __builtin_memcpy(many_rows + rows * 4, out_frames, k * 16);
-    count[i] = k;
-    at[i] = rows;
+    many_at[i] = rows;
+    many_count[i] = k;
     rows += k;
   }
-  // Rows in input order, so JS reads address i's as one run.
-  release(many_start);
-  many_start = alloc(n * 4 + 4);
-  i32 *sorted = alloc(rows * 16 + 16);
-  u32 w = 0;
-  for (u32 i = 0; i < n; i++) {
-    many_start[i] = w;
-    __builtin_memcpy(sorted + w * 4, many_rows + at[i] * 4, count[i] * 16);
-    w += count[i];
-  }
-  many_start[n] = w;
-  release(many_rows);
-  many_rows = sorted;
-  many_rows_cap = rows + 1;
   release(order);
-  release(count);
-  release(at);
   return rows;
 }
 
-// Where frames_many() left its answer: 0 the starts (n + 1 u32), 1 the rows.
+// Where frames_many() left its answer: 0 each address's first row, 1 their counts, 2 the rows.
 EXPORT(many_out) void *many_out(int which) {
-  return which == 0 ? (void *)many_start : (void *)many_rows;
+  return which == 0 ? (void *)many_at : which == 1 ? (void *)many_count : (void *)many_rows;
 }

@@ -82,14 +82,14 @@ export class PclntabCore {
 
   /**
    * frames() of every rel at once, looked up in ascending order (see
-   * frames_many): rel i's frames are rows [start[i], start[i + 1]) of `rows`,
-   * 4 ints each as frames() gives them. Views, valid until the next call.
+   * frames_many): rel i's frames are the count[i] rows from row at[i] of
+   * `rows`, 4 ints each as frames() gives them. Views, valid until the next call.
    */
-  framesMany(rels: Uint32Array): { start: Uint32Array; rows: Int32Array } {
+  framesMany(rels: Uint32Array): { at: Uint32Array; count: Uint32Array; rows: Int32Array } {
     const at = this.ex.alloc(Math.max(4, rels.byteLength));
     new Uint32Array(this.ex.memory.buffer, at, rels.length).set(rels);
     const rows = this.ex.frames_many(at, rels.length);
     const mem = this.ex.memory.buffer;
-    return { start: new Uint32Array(mem, this.ex.many_out(0), rels.length + 1), rows: new Int32Array(mem, this.ex.many_out(1), rows * 4) };
+    return { at: new Uint32Array(mem, this.ex.many_out(0), rels.length), count: new Uint32Array(mem, this.ex.many_out(1), rels.length), rows: new Int32Array(mem, this.ex.many_out(2), rows * 4) };
   }
 }
